@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend.auth.guard import current_user
+
+from . import service
+from .schemas import AuditArgsSchema, AuditPageSchema
+
+blp = Blueprint("audit", __name__, url_prefix="/api", description="Audit trail")
+
+
+@blp.route("/audit-events")
+class AuditEvents(MethodView):
+    @blp.arguments(AuditArgsSchema, location="query")
+    @blp.response(200, AuditPageSchema)
+    def get(self, args: dict):
+        """The organisation's audit trail, newest first (admins)"""
+        return service.list_events(
+            current_user(), args["organisation_id"], cursor=args["cursor"], limit=args["limit"]
+        )

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import json
+
+from marshmallow import Schema, fields
+
+from backend.core.pagination import PageArgsSchema
+from backend.core.schemas import PageSchema, VNDateTime
+
+
+class AuditEventSchema(Schema):
+    seq = fields.Integer()
+    occurred_at = VNDateTime()
+    actor_id = fields.Integer(allow_none=True)
+    device_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    object_type = fields.String()
+    object_id = fields.String()
+    data = fields.Function(lambda e: json.loads(e.data))
+    hash = fields.String()
+
+
+class AuditArgsSchema(PageArgsSchema):
+    organisation_id = fields.Integer(required=True)
+
+
+class AuditPageSchema(PageSchema):
+    items = fields.List(fields.Nested(AuditEventSchema))

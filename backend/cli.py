@@ -1,0 +1,78 @@
+"""Commands: ``flask db-upgrade``, ``db-downgrade``, ``seed-demo``, ``demo-accounts``,
+``audit verify``."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+DEMO_PASSWORD_DEFAULT = "TrinhKy@2026"
+
+
+def _demo_password() -> str:
+    return os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD_DEFAULT)
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("db-upgrade")
+    @click.option("--revision", default="head")
+    def db_upgrade(revision: str) -> None:
+        """Apply migrations, then make sure the reference data is there."""
+        from backend.migrate import upgrade
+        from backend.org.seed import seed_reference_data
+
+        settings = current_app.extensions["settings"]
+        upgrade(settings.database_url, revision)
+        added = seed_reference_data()
+        click.echo(f"database at head; {added} document types added")
+
+    @app.cli.command("db-downgrade")
+    @click.option("--revision", default="-1")
+    def db_downgrade(revision: str) -> None:
+        from backend.migrate import downgrade
+
+        downgrade(current_app.extensions["settings"].database_url, revision)
+
+    @app.cli.command("seed-demo")
+    def seed_demo() -> None:
+        """Create the demo agency (idempotent). Refused in production."""
+        from backend.org.seed import seed_demo as run
+
+        if current_app.extensions["settings"].is_production:
+            raise click.ClickException("seed-demo is for development only")
+        users = run(_demo_password())
+        click.echo(f"demo agency ready ({len(users)} accounts)")
+
+    @app.cli.command("demo-accounts")
+    def demo_accounts() -> None:
+        """Print the demo accounts."""
+        from backend.org.seed import DEMO_ORG, DEMO_USERS
+
+        click.echo(f"\n{DEMO_ORG[1]} ({DEMO_ORG[0]}) — mật khẩu / password: {_demo_password()}")
+        for u in DEMO_USERS:
+            click.echo(f"  {u.username:<16} {u.full_name:<22} {u.position_title} ({u.role})")
+        click.echo("")
+
+    audit = AppGroup("audit", help="The audit chain.")
+
+    @audit.command("verify")
+    def audit_verify() -> None:
+        """Walk the chain; report the first broken link. Exit 1 if any."""
+        from backend.audit.service import verify
+
+        result = verify()
+        if result.ok:
+            click.echo(f"audit chain intact: {result.checked} events")
+            return
+        click.echo(
+            f"audit chain BROKEN at event {result.broken_at}: {result.reason} "
+            f"({result.checked} events verified before it)",
+            err=True,
+        )
+        sys.exit(1)
+
+    app.cli.add_command(audit)

@@ -1,0 +1,120 @@
+"""Settings from environment variables, with safe defaults for the embedded mode.
+
+Production (``TRINHKY_ENV=production``) refuses to start unless real secrets are given.
+In development the secret key is generated once and kept in ``var/secret_key``, so
+nothing secret lives in the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SECRETS = {"", "change-me", "changeme", "secret", "dev", "development"}
+MIN_SECRET_LENGTH = 32
+MAX_ACCESS_TOKEN_TTL = 15 * 60
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used (e.g. production with a default secret)."""
+
+
+def _env(name: str, default: Any) -> Any:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    return raw
+
+
+@dataclass
+class Settings:
+    env: str = "development"
+    var_dir: str = str(PROJECT_ROOT / "var")
+    secret_key: str = ""
+    database_url: str = ""
+    redis_url: str = ""
+    blob_dir: str = ""
+    max_upload_mb: int = 50
+    access_token_ttl: int = MAX_ACCESS_TOKEN_TTL
+    refresh_token_ttl_days: int = 30
+    jwt_issuer: str = "trinhky"
+    jwt_audience: str = "trinhky-api"
+    login_rate_limit_ip: str = "20 per minute"
+    login_rate_limit_account: str = "10 per minute"
+    lockout_threshold: int = 10
+    lockout_minutes: int = 15
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    log_json: bool = True
+    timezone: str = "Asia/Ho_Chi_Minh"
+    pwa_dist: str = str(PROJECT_ROOT / "pwa" / "dist")
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            default = getattr(cls, f.name, None) if f.default is not None else None
+            env_name = "TRINHKY_ENV" if f.name == "env" else f.name.upper()
+            values[f.name] = _env(env_name, default)
+        values.update(overrides)
+        settings = cls(**values)
+        settings._fill_defaults()
+        settings.validate()
+        return settings
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    def _fill_defaults(self) -> None:
+        var = Path(self.var_dir)
+        if not self.database_url:
+            self.database_url = f"sqlite:///{var / 'app.db'}"
+        if not self.blob_dir:
+            self.blob_dir = str(var / "blobs")
+        if not self.secret_key and not self.is_production:
+            self.secret_key = _development_secret(var)
+
+    def validate(self) -> None:
+        if self.is_production:
+            if self.secret_key.strip().lower() in PLACEHOLDER_SECRETS:
+                raise ConfigError("SECRET_KEY must be set to a real secret in production")
+            if len(self.secret_key) < MIN_SECRET_LENGTH:
+                raise ConfigError(
+                    f"SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production"
+                )
+        if not 0 < self.access_token_ttl <= MAX_ACCESS_TOKEN_TTL:
+            raise ConfigError("ACCESS_TOKEN_TTL must be between 1 and 900 seconds")
+        if self.max_upload_mb <= 0:
+            raise ConfigError("MAX_UPLOAD_MB must be positive")
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+
+def _development_secret(var: Path) -> str:
+    """A random key generated on first run and reused, so tokens survive restarts."""
+    path = var / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # web and worker started together: the other one won
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,26 @@
+"""Conditional requests: writes to a document must name the version they saw (If-Match)."""
+
+from __future__ import annotations
+
+from flask import request
+
+from backend.core.errors import PreconditionFailed, PreconditionRequired
+
+
+def if_match_header() -> str | None:
+    return request.headers.get("If-Match")
+
+
+def check_if_match(if_match: str | None, current_etag: str) -> None:
+    """428 when the client sent no If-Match, 412 when it names another version."""
+    if not if_match:
+        raise PreconditionRequired(
+            "Send the document's ETag in If-Match so changes made meanwhile are not overwritten."
+        )
+    candidates = {tag.strip() for tag in if_match.split(",")}
+    if "*" in candidates or current_etag in candidates:
+        return
+    raise PreconditionFailed(
+        "The document was changed by someone else; reload it and try again.",
+        current_etag=current_etag,
+    )

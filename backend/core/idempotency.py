@@ -1,0 +1,115 @@
+"""``Idempotency-Key`` on state-changing POSTs: the same key with the same body gets the
+same answer and no second effect. The record is written in the same transaction as the
+effect, so a crash can never leave one without the other."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from flask import Response, current_app, g, request
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from backend.core.db import atomic, session
+from backend.core.errors import ValidationFailed
+from backend.core.models import IdempotencyRecord
+from backend.core.timeutil import utcnow
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+KEPT_HEADERS = ("Content-Type", "ETag", "Location")
+RETENTION = timedelta(days=2)
+
+
+def _request_hash() -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode())
+    digest.update(b"\0")
+    digest.update(request.full_path.encode())
+    digest.update(b"\0")
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
+    if record.request_hash != request_hash:
+        raise ValidationFailed(
+            "This Idempotency-Key was already used for a different request.",
+            code="idempotency-key-reused",
+        )
+    response = Response(record.response_body, status=record.status_code)
+    for key, value in json.loads(record.response_headers).items():
+        response.headers[key] = value
+    response.headers[REPLAYED_HEADER] = "true"
+    return response
+
+
+def _find(user_id: int, key: str) -> IdempotencyRecord | None:
+    return session().scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+        )
+    )
+
+
+def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        if not 1 <= len(key) <= 200:
+            raise ValidationFailed(
+                "Idempotency-Key must be 1 to 200 characters.", code="invalid-idempotency-key"
+            )
+        user = g.current_user
+        request_hash = _request_hash()
+        existing = _find(user.id, key)
+        if existing is not None:
+            return _replay(existing, request_hash)
+        try:
+            with atomic() as s:
+                response = current_app.make_response(view(*args, **kwargs))
+                if 200 <= response.status_code < 300:
+                    s.add(
+                        IdempotencyRecord(
+                            user_id=user.id,
+                            key=key,
+                            method=request.method,
+                            path=request.path,
+                            request_hash=request_hash,
+                            status_code=response.status_code,
+                            response_body=response.get_data(),
+                            response_headers=json.dumps(
+                                {
+                                    h: response.headers[h]
+                                    for h in KEPT_HEADERS
+                                    if h in response.headers
+                                }
+                            ),
+                        )
+                    )
+                    s.flush()
+        except IntegrityError:
+            # A concurrent request with the same key committed first: its answer is ours.
+            session().rollback()
+            existing = _find(user.id, key)
+            if existing is None:
+                raise
+            return _replay(existing, request_hash)
+        return response
+
+    return wrapper
+
+
+def purge_expired() -> int:
+    with atomic() as s:
+        result = s.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - RETENTION)
+        )
+        return result.rowcount or 0

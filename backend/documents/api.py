@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request, send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend.auth.guard import current_user
+from backend.core.http import if_match_header
+from backend.core.idempotency import idempotent
+
+from . import service
+from .models import Document
+from .schemas import (
+    DocumentDetailSchema,
+    DocumentFilesSchema,
+    DocumentListArgsSchema,
+    DocumentMetaSchema,
+    DocumentPageSchema,
+    DocumentUpdateSchema,
+    ParticipantCreateSchema,
+    ParticipantSchema,
+    VersionFormSchema,
+    VersionSchema,
+)
+
+blp = Blueprint("documents", __name__, url_prefix="/api", description="Documents and files")
+
+
+class _Detail:
+    """A document with the files of its current version, for DocumentDetailSchema."""
+
+    def __init__(self, document: Document) -> None:
+        self._document = document
+        self.files = service.current_files(document)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._document, name)
+
+
+def _uploads(files: dict) -> tuple[service.Upload, list[service.Upload]]:
+    main = files["file"]
+    attachments = request.files.getlist("attachments")
+    return (
+        service.Upload("file", main.filename, main.stream),
+        [
+            service.Upload(f"attachments[{i}]", a.filename, a.stream)
+            for i, a in enumerate(attachments)
+        ],
+    )
+
+
+@blp.route("/documents")
+class Documents(MethodView):
+    @blp.arguments(DocumentListArgsSchema, location="query")
+    @blp.response(200, DocumentPageSchema)
+    def get(self, args: dict):
+        """Documents the caller may see, newest first (cursor pagination)"""
+        cursor, limit = args.pop("cursor"), args.pop("limit")
+        return service.list_documents(current_user(), filters=args, cursor=cursor, limit=limit)
+
+    @idempotent
+    @blp.arguments(DocumentMetaSchema, location="form")
+    @blp.arguments(DocumentFilesSchema, location="files")
+    @blp.response(201, DocumentDetailSchema)
+    def post(self, meta: dict, files: dict):
+        """Upload a document: main PDF + attachments + metadata (multipart)"""
+        main, attachments = _uploads(files)
+        document = service.create_document(current_user(), meta, main, attachments)
+        return _Detail(document), {
+            "ETag": document.etag,
+            "Location": f"/api/documents/{document.id}",
+        }
+
+
+@blp.route("/documents/<int:document_id>")
+class DocumentView(MethodView):
+    @blp.response(200, DocumentDetailSchema)
+    def get(self, document_id: int):
+        document = service.get_document(current_user(), document_id)
+        return _Detail(document), {"ETag": document.etag}
+
+    @blp.arguments(DocumentUpdateSchema)
+    @blp.response(200, DocumentDetailSchema)
+    def patch(self, changes: dict, document_id: int):
+        """Change metadata (drafter, If-Match required)"""
+        document = service.update_document(current_user(), document_id, if_match_header(), changes)
+        return _Detail(document), {"ETag": document.etag}
+
+
+@blp.route("/documents/<int:document_id>/versions")
+class Versions(MethodView):
+    @blp.response(200, VersionSchema(many=True))
+    def get(self, document_id: int):
+        return service.list_versions(current_user(), document_id)
+
+    @idempotent
+    @blp.arguments(VersionFormSchema, location="form")
+    @blp.arguments(DocumentFilesSchema, location="files")
+    @blp.response(201, VersionSchema)
+    def post(self, form: dict, files: dict, document_id: int):
+        """Upload a new version (drafter, If-Match required); old versions are kept"""
+        main, attachments = _uploads(files)
+        version = service.add_version(
+            current_user(), document_id, if_match_header(), main, attachments, form["note"]
+        )
+        return version, {"ETag": version.document.etag}
+
+
+@blp.route("/documents/<int:document_id>/participants")
+class Participants(MethodView):
+    @idempotent
+    @blp.arguments(ParticipantCreateSchema)
+    @blp.response(201, ParticipantSchema)
+    def post(self, data: dict, document_id: int):
+        """Add a follower (drafter, If-Match required)"""
+        participant = service.add_participant(
+            current_user(), document_id, if_match_header(), data["user_id"], data["role"]
+        )
+        return participant, {"ETag": participant.document.etag}
+
+
+@blp.route("/documents/<int:document_id>/files/<int:file_id>")
+class FileContent(MethodView):
+    @blp.response(200, content_type="application/pdf")
+    def get(self, document_id: int, file_id: int):
+        """Download a file (ETag and Range supported)"""
+        file, path = service.get_file(current_user(), document_id, file_id)
+        response = send_file(
+            path,
+            mimetype=file.content_type,
+            download_name=file.filename,
+            conditional=True,
+            etag=file.blob_sha256,
+            max_age=0,
+        )
+        response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
+        return response

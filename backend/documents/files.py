@@ -1,0 +1,86 @@
+"""Checking uploaded files before anything is stored: real PDFs only for the main file,
+not encrypted, within the size limit; attachments may also be office documents."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+PDF = "application/pdf"
+# Attachments that are not PDFs: recognised by their magic bytes and extension.
+OFFICE_TYPES = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+}
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass
+class FileProblem(Exception):
+    code: str
+    detail: str
+
+
+@dataclass
+class CheckedFile:
+    content_type: str
+    page_count: int | None
+
+
+def clean_filename(name: str | None, fallback: str = "document.pdf") -> str:
+    """Keep Vietnamese letters (NFC) but no paths or control characters."""
+    name = unicodedata.normalize("NFC", (name or "").replace("\\", "/").split("/")[-1])
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip().strip(".")
+    return name[:255] or fallback
+
+
+def check_pdf(path: Path, head: bytes) -> int:
+    """Return the page count of a real, unencrypted PDF, or raise FileProblem."""
+    if b"%PDF-" not in head[:1024]:
+        raise FileProblem("not-pdf", "The file is not a PDF (no %PDF- header).")
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            raise FileProblem(
+                "pdf-encrypted", "The PDF is encrypted or password-protected; upload it unlocked."
+            )
+        if "/Root" not in reader.trailer:
+            raise FileProblem("pdf-broken", "The PDF has no document catalogue.")
+        pages = len(reader.pages)
+    except FileProblem:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise FileProblem("pdf-broken", f"The PDF cannot be read: {exc}") from exc
+    if pages < 1:
+        raise FileProblem("pdf-broken", "The PDF has no pages.")
+    return pages
+
+
+def check_file(path: Path, head: bytes, filename: str, *, pdf_only: bool) -> CheckedFile:
+    if not head:
+        raise FileProblem("empty-file", "The file is empty.")
+    if pdf_only or b"%PDF-" in head[:1024] or filename.lower().endswith(".pdf"):
+        return CheckedFile(PDF, check_pdf(path, head))
+    suffix = Path(filename).suffix.lower()
+    content_type = OFFICE_TYPES.get(suffix)
+    magic_ok = head.startswith(OLE_MAGIC if suffix in {".doc", ".xls"} else ZIP_MAGIC)
+    if content_type is None or not magic_ok:
+        raise FileProblem(
+            "file-type-not-allowed",
+            "Attachments must be PDF or office documents (docx, xlsx, pptx, odt, ods, doc, xls).",
+        )
+    return CheckedFile(content_type, None)

@@ -1,0 +1,431 @@
+"""Documents: create with files, list what the caller may see, read, update metadata,
+add versions, add participants, serve files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from flask import current_app
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.exc import StaleDataError
+
+from backend.audit import service as audit
+from backend.core.db import atomic, session
+from backend.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from backend.core.http import check_if_match
+from backend.core.pagination import Page, decode_cursor, encode_cursor
+from backend.core.storage import BlobStore, FileTooLarge, StoredFile
+from backend.core.timeutil import utcnow
+from backend.org import service as org_service
+from backend.org.models import Membership, Role, User
+
+from .files import FileProblem, check_file, clean_filename
+from .models import (
+    Blob,
+    Direction,
+    Document,
+    DocumentFile,
+    DocumentParticipant,
+    DocumentVersion,
+    ParticipantRole,
+    Secrecy,
+)
+
+DRAFTING_ROLES = {Role.LEADER, Role.HEAD, Role.SPECIALIST, Role.CLERK}
+EDITABLE_STATUSES = {"draft", "returned"}
+
+
+@dataclass
+class Upload:
+    """A file as the API received it."""
+
+    field: str
+    filename: str | None
+    stream: BinaryIO
+
+
+@dataclass
+class _Staged:
+    field: str
+    filename: str
+    kind: str
+    staged: StoredFile
+    content_type: str
+    page_count: int | None
+
+
+def blob_store() -> BlobStore:
+    ext = current_app.extensions
+    if "blob_store" not in ext:
+        ext["blob_store"] = BlobStore(ext["settings"].blob_dir)
+    return ext["blob_store"]
+
+
+# -- visibility ------------------------------------------------------------------------
+
+
+def visibility_clause(user: User) -> ColumnElement[bool]:
+    """Who sees a document: its participants; for non-secret documents, also the heads
+    of the drafting unit. Secret ones (Mật and above) only their named participants."""
+    participant = exists().where(
+        DocumentParticipant.document_id == Document.id, DocumentParticipant.user_id == user.id
+    )
+    head_units = [m.unit_id for m in user.memberships if m.role == Role.HEAD and m.unit_id]
+    unit_lead = (
+        and_(Document.secrecy == Secrecy.NORMAL, Document.unit_id.in_(head_units))
+        if head_units
+        else false()
+    )
+    return or_(participant, unit_lead)
+
+
+def get_document(actor: User, document_id: int, *, for_update: bool = False) -> Document:
+    query = select(Document).where(Document.id == document_id, visibility_clause(actor))
+    if for_update:
+        query = query.with_for_update(of=Document)
+    document = session().scalar(query)
+    if document is None:
+        raise NotFound("No such document, or you may not see it.")
+    return document
+
+
+def roles_of(actor: User, document: Document) -> set[str]:
+    return {p.role for p in document.participants if p.user_id == actor.id}
+
+
+def _require_drafter(actor: User, document: Document) -> None:
+    if ParticipantRole.DRAFTER not in roles_of(actor, document):
+        raise Forbidden("Only the drafter may change this document.")
+    if document.status not in EDITABLE_STATUSES:
+        raise Conflict(
+            f"The document is {document.status!r} and can no longer be edited.",
+            code="invalid-state",
+            current_state=document.status,
+        )
+
+
+# -- files -----------------------------------------------------------------------------
+
+
+def _stage_files(main: Upload | None, attachments: list[Upload]) -> list[_Staged]:
+    store = blob_store()
+    limit = current_app.extensions["settings"].max_upload_bytes
+    staged: list[_Staged] = []
+    items = ([(main, "main")] if main else []) + [(a, "attachment") for a in attachments]
+    field = "file"
+    try:
+        for upload, kind in items:
+            field = upload.field
+            filename = clean_filename(upload.filename)
+            try:
+                stored = store.stage(upload.stream, limit)
+            except FileTooLarge as exc:
+                raise FileProblem(
+                    "file-too-large",
+                    f"{filename} is larger than the limit of {exc.limit // (1024 * 1024)} MB.",
+                ) from exc
+            entry = _Staged(upload.field, filename, kind, stored, "", None)
+            staged.append(entry)
+            checked = check_file(
+                stored.temp_path, stored.head(), filename, pdf_only=(kind == "main")
+            )
+            entry.content_type, entry.page_count = checked.content_type, checked.page_count
+    except FileProblem as problem:
+        for entry in staged:
+            entry.staged.discard()
+        raise ValidationFailed(
+            problem.detail, {field: [problem.detail]}, code=problem.code
+        ) from problem
+    return staged
+
+
+def _insert_blob_if_missing(sha256: str, size: int) -> None:
+    s = session()
+    dialect = s.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    s.execute(
+        insert(Blob)
+        .values(sha256=sha256, size=size, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
+
+
+def _write_version(
+    document: Document, number: int, actor: User, staged: list[_Staged], note: str
+) -> DocumentVersion:
+    s = session()
+    version = DocumentVersion(
+        document_id=document.id, number=number, note=note, created_by_id=actor.id
+    )
+    s.add(version)
+    s.flush()
+    for position, entry in enumerate(staged):
+        # Published before commit: if the commit fails the file is an unreferenced orphan,
+        # never a row pointing at nothing.
+        entry.staged.publish()
+        _insert_blob_if_missing(entry.staged.sha256, entry.staged.size)
+        s.add(
+            DocumentFile(
+                version_id=version.id,
+                kind=entry.kind,
+                position=position,
+                filename=entry.filename,
+                content_type=entry.content_type,
+                blob_sha256=entry.staged.sha256,
+                size=entry.staged.size,
+                page_count=entry.page_count,
+            )
+        )
+    s.flush()
+    s.refresh(version)
+    return version
+
+
+# -- operations ------------------------------------------------------------------------
+
+
+def _membership_for(actor: User, organisation_id: int | None) -> Membership:
+    candidates = [
+        m
+        for m in actor.memberships
+        if (organisation_id is None or m.organisation_id == organisation_id)
+        and m.role in DRAFTING_ROLES
+    ]
+    if not candidates:
+        if organisation_id is not None and organisation_id not in actor.organisation_ids:
+            raise NotFound("No such organisation.")
+        raise Forbidden("Your role does not allow creating documents.")
+    return candidates[0]
+
+
+def create_document(
+    actor: User, meta: dict[str, Any], main: Upload, attachments: list[Upload]
+) -> Document:
+    membership = _membership_for(actor, meta.get("organisation_id"))
+    direction = meta.get("direction", Direction.OUTGOING)
+    if direction == Direction.INCOMING and membership.role != Role.CLERK:
+        raise Forbidden("Only the clerk (văn thư) registers incoming documents.")
+    doc_type = org_service.get_document_type(meta["document_type_id"])
+    staged = _stage_files(main, attachments)
+    with atomic() as s:
+        document = Document(
+            organisation_id=membership.organisation_id,
+            unit_id=membership.unit_id,
+            direction=direction,
+            document_type_id=doc_type.id,
+            subject=meta["subject"],
+            urgency=meta.get("urgency", "normal"),
+            secrecy=meta.get("secrecy", "normal"),
+            due_date=meta.get("due_date"),
+            created_by_id=actor.id,
+        )
+        s.add(document)
+        s.flush()
+        s.add(
+            DocumentParticipant(
+                document_id=document.id, user_id=actor.id, role=ParticipantRole.DRAFTER
+            )
+        )
+        version = _write_version(document, 1, actor, staged, meta.get("note", ""))
+        audit.record(
+            "document.created",
+            "document",
+            document.id,
+            actor=actor,
+            organisation_id=document.organisation_id,
+            data={
+                "subject": document.subject,
+                "version": 1,
+                "files": [f.blob_sha256 for f in version.files],
+            },
+        )
+        s.refresh(document)
+    return document
+
+
+def list_documents(
+    actor: User,
+    *,
+    filters: dict[str, Any],
+    cursor: str | None,
+    limit: int,
+) -> Page:
+    query = select(Document).where(visibility_clause(actor))
+    for name in ("direction", "status", "urgency", "secrecy", "document_type_id", "unit_id"):
+        if filters.get(name) is not None:
+            query = query.where(getattr(Document, name) == filters[name])
+    if filters.get("q"):
+        query = query.where(Document.subject.ilike(f"%{filters['q']}%"))
+    after = decode_cursor(cursor, 2)
+    if after:
+        try:
+            created_at = datetime.fromisoformat(after[0])
+            last_id = int(after[1])
+        except (TypeError, ValueError) as exc:
+            raise ValidationFailed(
+                "The cursor is not valid.", {"cursor": ["Invalid cursor."]}
+            ) from exc
+        query = query.where(
+            or_(
+                Document.created_at < created_at,
+                and_(Document.created_at == created_at, Document.id < last_id),
+            )
+        )
+    rows = list(
+        session().scalars(
+            query.order_by(Document.created_at.desc(), Document.id.desc()).limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = (
+        encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id]) if more and rows else None
+    )
+    return Page(rows, next_cursor)
+
+
+def _save(document: Document) -> None:
+    try:
+        session().flush()
+    except StaleDataError as exc:
+        raise PreconditionFailed(
+            "The document was changed by someone else; reload it and try again."
+        ) from exc
+
+
+def update_document(
+    actor: User, document_id: int, if_match: str | None, changes: dict[str, Any]
+) -> Document:
+    with atomic():
+        document = get_document(actor, document_id, for_update=True)
+        check_if_match(if_match, document.etag)
+        _require_drafter(actor, document)
+        if "document_type_id" in changes:
+            changes["document_type_id"] = org_service.get_document_type(
+                changes["document_type_id"]
+            ).id
+        before = {k: _plain(getattr(document, k)) for k in changes}
+        for key, value in changes.items():
+            setattr(document, key, value)
+        document.updated_at = utcnow()
+        _save(document)
+        audit.record(
+            "document.updated",
+            "document",
+            document.id,
+            actor=actor,
+            organisation_id=document.organisation_id,
+            data={"before": before, "after": {k: _plain(v) for k, v in changes.items()}},
+        )
+    return document
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def add_version(
+    actor: User,
+    document_id: int,
+    if_match: str | None,
+    main: Upload,
+    attachments: list[Upload],
+    note: str,
+) -> DocumentVersion:
+    # Checks before the (slow) file handling, and again under the lock.
+    document = get_document(actor, document_id)
+    check_if_match(if_match, document.etag)
+    _require_drafter(actor, document)
+    staged = _stage_files(main, attachments)
+    with atomic():
+        document = get_document(actor, document_id, for_update=True)
+        check_if_match(if_match, document.etag)
+        _require_drafter(actor, document)
+        number = document.current_version + 1
+        version = _write_version(document, number, actor, staged, note)
+        document.current_version = number
+        document.updated_at = utcnow()
+        _save(document)
+        audit.record(
+            "document.version_added",
+            "document",
+            document.id,
+            actor=actor,
+            organisation_id=document.organisation_id,
+            data={"version": number, "files": [f.blob_sha256 for f in version.files]},
+        )
+    return version
+
+
+def list_versions(actor: User, document_id: int) -> list[DocumentVersion]:
+    document = get_document(actor, document_id)
+    return list(
+        session().scalars(
+            select(DocumentVersion)
+            .where(DocumentVersion.document_id == document.id)
+            .order_by(DocumentVersion.number)
+        )
+    )
+
+
+def current_files(document: Document) -> list[DocumentFile]:
+    version = session().scalar(
+        select(DocumentVersion).where(
+            DocumentVersion.document_id == document.id,
+            DocumentVersion.number == document.current_version,
+        )
+    )
+    return list(version.files) if version else []
+
+
+def add_participant(
+    actor: User, document_id: int, if_match: str | None, user_id: int, role: str
+) -> DocumentParticipant:
+    with atomic() as s:
+        document = get_document(actor, document_id, for_update=True)
+        check_if_match(if_match, document.etag)
+        if ParticipantRole.DRAFTER not in roles_of(actor, document):
+            raise Forbidden("Only the drafter may add people to this document.")
+        target = s.get(User, user_id)
+        if target is None or document.organisation_id not in target.organisation_ids:
+            raise ValidationFailed(
+                "The person must belong to the document's organisation.",
+                {"user_id": ["Not a member of this organisation."]},
+            )
+        existing = next(
+            (p for p in document.participants if p.user_id == user_id and p.role == role), None
+        )
+        if existing is not None:
+            return existing
+        participant = DocumentParticipant(document_id=document.id, user_id=user_id, role=role)
+        s.add(participant)
+        document.updated_at = utcnow()
+        _save(document)
+        audit.record(
+            "document.participant_added",
+            "document",
+            document.id,
+            actor=actor,
+            organisation_id=document.organisation_id,
+            data={"user_id": user_id, "role": role},
+        )
+    return participant
+
+
+def get_file(actor: User, document_id: int, file_id: int) -> tuple[DocumentFile, Path]:
+    document = get_document(actor, document_id)
+    file = session().scalar(
+        select(DocumentFile)
+        .join(DocumentVersion, DocumentVersion.id == DocumentFile.version_id)
+        .where(DocumentFile.id == file_id, DocumentVersion.document_id == document.id)
+    )
+    if file is None:
+        raise NotFound("No such file in this document.")
+    path = blob_store().path(file.blob_sha256)
+    if not path.exists():
+        raise NotFound("The file's content is missing from storage.", code="blob-missing")
+    return file, path

@@ -1,0 +1,23 @@
+"""Alembic, driven from code (``flask db-upgrade`` / ``db-downgrade``); no alembic.ini."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+
+from backend.config import PROJECT_ROOT
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    cfg.attributes["url"] = url
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url), revision)
+
+
+def downgrade(url: str, revision: str = "-1") -> None:
+    command.downgrade(alembic_config(url), revision)

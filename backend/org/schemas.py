@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from backend.core.schemas import VNDateTime
+
+from .models import Role
+
+ROLE_VALUES = [r.value for r in Role]
+
+
+class OrganisationSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    code = fields.String(metadata={"description": "mã định danh, e.g. 000.00.00.H41"})
+    name = fields.String()
+    short_name = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+
+
+class UnitSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    organisation_id = fields.Integer(dump_only=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    abbreviation = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-zĐđ0-9]{1,20}$"))
+
+
+class MembershipSchema(Schema):
+    organisation_id = fields.Integer(dump_only=True)
+    organisation_name = fields.Function(lambda m: m.organisation.name, dump_only=True)
+    unit_id = fields.Integer(allow_none=True, load_default=None)
+    unit_name = fields.Function(lambda m: m.unit.name if m.unit else None, dump_only=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLE_VALUES))
+    position_title = fields.String(load_default="", validate=validate.Length(max=120))
+
+
+class UserSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    username = fields.String()
+    full_name = fields.String()
+    email = fields.String(allow_none=True)
+    active = fields.Boolean()
+    memberships = fields.List(fields.Nested(MembershipSchema))
+
+
+class UserCreateSchema(Schema):
+    username = fields.String(required=True, validate=validate.Regexp(r"^[a-zA-Z0-9._-]{3,64}$"))
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    email = fields.Email(load_default=None, allow_none=True)
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=10, max=200)
+    )
+    memberships = fields.List(
+        fields.Nested(MembershipSchema), required=True, validate=validate.Length(min=1)
+    )
+
+
+class UserUpdateSchema(Schema):
+    full_name = fields.String(validate=validate.Length(min=1, max=255))
+    email = fields.Email(allow_none=True)
+    active = fields.Boolean()
+    password = fields.String(load_only=True, validate=validate.Length(min=10, max=200))
+
+
+class DocumentTypeSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    abbreviation = fields.String(allow_none=True)
+    paperless_allowed = fields.Boolean()
+    is_copy = fields.Boolean()
+
+
+class OrgQuerySchema(Schema):
+    organisation_id = fields.Integer(required=True)
+
+
+class TimestampedSchema(Schema):
+    created_at = VNDateTime()

@@ -1,0 +1,41 @@
+"""Serving the built PWA: hashed assets cached for a year, index.html and the service
+worker never cached, so a deploy reaches every phone on its next start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from flask import Flask, Response, send_from_directory
+
+from backend.config import Settings
+from backend.core.errors import NotFound
+
+NO_CACHE = {"index.html", "sw.js", "manifest.webmanifest", "registerSW.js"}
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    dist = Path(settings.pwa_dist)
+    swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def swagger_assets(filename: str) -> Response:
+        return send_from_directory(swagger_dir, filename, max_age=86400)
+
+    @app.get("/", defaults={"filename": "index.html"})
+    @app.get("/<path:filename>")
+    def pwa(filename: str) -> Response:
+        if filename.startswith("api/"):
+            raise NotFound("No such API endpoint.")
+        target = dist / filename
+        if not target.is_file():
+            # Client-side routes (/documents/12) get the app shell.
+            filename = "index.html"
+            if not (dist / filename).is_file():
+                raise NotFound("The app is not built: run `make run` (or `make pwa`).")
+        response = send_from_directory(dist, filename)
+        if filename in NO_CACHE:
+            response.headers["Cache-Control"] = "no-cache"
+        elif filename.startswith("assets/"):
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        return response
