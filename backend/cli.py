@@ -10,7 +10,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-DEMO_PASSWORD_DEFAULT = "TrinhKy@2026"
+# The demo agency's shared password: printed by `make run`, refused in production.
+DEMO_PASSWORD_DEFAULT = "TrinhKy@2026"  # noqa: S105
 
 
 def _demo_password() -> str:

@@ -11,7 +11,7 @@ from flask import g, has_request_context
 from sqlalchemy import select
 
 from backend.core.db import atomic, session
-from backend.core.errors import NotFound
+from backend.core.errors import Forbidden, NotFound
 from backend.core.pagination import Page, decode_cursor, encode_cursor
 from backend.core.timeutil import utcnow
 from backend.org.models import Role, User
@@ -122,8 +122,10 @@ def verify(batch: int = 2000) -> VerifyResult:
 
 def list_events(actor: User, organisation_id: int, *, cursor: str | None, limit: int) -> Page:
     """The organisation's audit trail, newest first; admins of that organisation only."""
+    if organisation_id not in actor.organisation_ids:
+        raise NotFound("No such organisation.")
     if Role.ADMIN not in actor.roles_in(organisation_id):
-        raise NotFound("No such organisation audit trail.")
+        raise Forbidden("Only the organisation's administrators may read its audit trail.")
     query = select(AuditEvent).where(AuditEvent.organisation_id == organisation_id)
     after = decode_cursor(cursor, 1)
     if after:

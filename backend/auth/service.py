@@ -113,7 +113,8 @@ def _new_refresh_token(device: Device) -> str:
     return token
 
 
-def _pair(user: User, device: Device) -> TokenPair:
+def issue_tokens(user: User, device: Device) -> TokenPair:
+    """A fresh access + refresh pair for a device (sign-in, rotation, and test fixtures)."""
     return TokenPair(
         access_token=issue_access_token(user, device),
         refresh_token=_new_refresh_token(device),
@@ -147,7 +148,7 @@ def login(username: str, password: str, device_name: str, user_agent: str, ip: s
         s.add(device)
         s.flush()
         g.current_device_id = device.id
-        pair = _pair(user, device)
+        pair = issue_tokens(user, device)
         audit.record(
             "auth.login",
             "device",
@@ -190,13 +191,14 @@ def refresh(token: str, ip: str) -> TokenPair:
         assert device is not None
         if device.revoked_at is not None:
             raise Unauthorized("This device was signed out; sign in again.", code="device-revoked")
+        already_used = stored.used_at is not None
         # Claim the token atomically: only one request can ever use it.
         claimed = s.execute(
             update(RefreshToken)
             .where(RefreshToken.id == stored.id, RefreshToken.used_at.is_(None))
             .values(used_at=utcnow())
         ).rowcount
-        reused = stored.used_at is not None or claimed != 1
+        reused = already_used or claimed != 1
         expired = stored.expires_at <= utcnow()
         if not reused and not expired:
             user = device.user
@@ -204,7 +206,7 @@ def refresh(token: str, ip: str) -> TokenPair:
                 raise Unauthorized("The account is disabled.", code="account-disabled")
             device.last_seen_at = utcnow()
             device.last_ip = ip
-            return _pair(user, device)
+            return issue_tokens(user, device)
         if reused:
             _revoke(device, "refresh-reuse", actor=device.user)
     # Outside the block: the revocation above is committed before we answer.
