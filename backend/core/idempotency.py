@@ -27,12 +27,24 @@ RETENTION = timedelta(days=2)
 
 
 def _request_hash() -> str:
+    """What makes two requests "the same": method, path, and the body's content. A
+    multipart body is hashed by its fields and file contents, because a retried upload
+    comes with a new random boundary."""
     digest = hashlib.sha256()
-    digest.update(request.method.encode())
-    digest.update(b"\0")
-    digest.update(request.full_path.encode())
-    digest.update(b"\0")
-    digest.update(request.get_data(cache=True))
+    for part in (request.method, request.full_path, request.mimetype):
+        digest.update(part.encode() + b"\0")
+    if request.mimetype == "multipart/form-data":
+        for key in sorted(request.form):
+            for value in request.form.getlist(key):
+                digest.update(f"{key}={value}".encode() + b"\0")
+        for key in sorted(request.files):
+            for upload in request.files.getlist(key):
+                digest.update(f"{key}:{upload.filename}".encode() + b"\0")
+                while chunk := upload.stream.read(1024 * 1024):
+                    digest.update(chunk)
+                upload.stream.seek(0)
+    else:
+        digest.update(request.get_data(cache=True))
     return digest.hexdigest()
 
 
@@ -74,27 +86,28 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
             return _replay(existing, request_hash)
         try:
             with atomic() as s:
+                # Claim the key first: a concurrent twin waits here (PostgreSQL) or fails
+                # its claim (SQLite), then replays our answer instead of acting twice.
+                record = IdempotencyRecord(
+                    user_id=user.id,
+                    key=key,
+                    method=request.method,
+                    path=request.path,
+                    request_hash=request_hash,
+                    status_code=0,
+                    response_body=b"",
+                )
+                s.add(record)
+                s.flush()
                 response = current_app.make_response(view(*args, **kwargs))
                 if 200 <= response.status_code < 300:
-                    s.add(
-                        IdempotencyRecord(
-                            user_id=user.id,
-                            key=key,
-                            method=request.method,
-                            path=request.path,
-                            request_hash=request_hash,
-                            status_code=response.status_code,
-                            response_body=response.get_data(),
-                            response_headers=json.dumps(
-                                {
-                                    h: response.headers[h]
-                                    for h in KEPT_HEADERS
-                                    if h in response.headers
-                                }
-                            ),
-                        )
+                    record.status_code = response.status_code
+                    record.response_body = response.get_data()
+                    record.response_headers = json.dumps(
+                        {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
                     )
-                    s.flush()
+                else:
+                    s.delete(record)
         except IntegrityError:
             # A concurrent request with the same key committed first: its answer is ours.
             session().rollback()

@@ -17,12 +17,6 @@ request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
-class RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
-        return True
-
-
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -40,13 +34,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def _install_record_factory() -> None:
+    """Every log record, whichever handler gets it, carries the current request id."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "_trinhky", False):
+        return
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        record.request_id = request_id_var.get()
+        return record
+
+    factory._trinhky = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
+
+
 def configure_logging(json_lines: bool = True, level: int = logging.INFO) -> None:
+    _install_record_factory()
     root = logging.getLogger()
     if any(getattr(h, "_trinhky", False) for h in root.handlers):
         return
     handler = logging.StreamHandler(sys.stderr)
     handler._trinhky = True  # type: ignore[attr-defined]
-    handler.addFilter(RequestIdFilter())
     handler.setFormatter(
         JsonFormatter()
         if json_lines

@@ -1,0 +1,195 @@
+"""Every endpoint × every role × a user of another organisation: who may do what, and
+that nobody learns about what they may not see (404 rather than 403 for hidden things)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.conftest import make_pdf, upload_document
+
+ROLES = ["leader", "head", "specialist", "clerk", "admin", "outsider"]
+PUBLIC = {("POST", "/api/auth/login"), ("POST", "/api/auth/refresh")}
+
+
+@dataclass
+class Case:
+    method: str
+    path: str
+    expected: dict[str, int]  # role -> status
+    body: str = "none"  # none | json:<name> | upload | version
+
+
+def everyone(status: int, **overrides: int) -> dict[str, int]:
+    return {role: overrides.get(role, status) for role in ROLES}
+
+
+@pytest.fixture
+def objects(client, world) -> dict[str, Any]:
+    draft = upload_document(client, world["specialist"]).json
+    secret = upload_document(client, world["specialist"], secrecy="toi_mat").json
+    return {
+        "org": world.org_a,
+        "user": world["specialist_vx"].id,
+        "doc": draft["id"],
+        "file": draft["files"][0]["id"],
+        "secret": secret["id"],
+        "leader_device": world["leader"].device_id,
+    }
+
+
+CASES = [
+    Case("GET", "/api/me", everyone(200)),
+    Case("GET", "/api/auth/devices", everyone(200)),
+    Case("DELETE", "/api/auth/devices/{leader_device}", everyone(404, leader=204)),
+    Case("GET", "/api/organisations", everyone(200)),
+    Case("GET", "/api/organisations/{org}", everyone(200, outsider=404)),
+    Case("GET", "/api/organisations/{org}/units", everyone(200, outsider=404)),
+    Case(
+        "POST",
+        "/api/organisations/{org}/units",
+        everyone(403, admin=201, outsider=404),
+        "json:unit",
+    ),
+    Case("GET", "/api/organisations/{org}/users", everyone(200, outsider=404)),
+    Case(
+        "POST",
+        "/api/organisations/{org}/users",
+        everyone(403, admin=201, outsider=404),
+        "json:user",
+    ),
+    Case("GET", "/api/users/{user}", everyone(200, outsider=404)),
+    Case("PATCH", "/api/users/{user}", everyone(403, admin=200, outsider=404), "json:user_patch"),
+    Case("GET", "/api/document-types", everyone(200)),
+    Case(
+        "POST",
+        "/api/documents",
+        everyone(201, admin=403, outsider=404),
+        "upload",
+    ),
+    Case("GET", "/api/documents", everyone(200)),
+    # The draft of a specialist of Phòng Kinh tế: the drafter and the unit's head see it.
+    Case("GET", "/api/documents/{doc}", everyone(404, specialist=200, head=200)),
+    Case("GET", "/api/documents/{secret}", everyone(404, specialist=200)),
+    Case(
+        "PATCH",
+        "/api/documents/{doc}",
+        everyone(404, specialist=200, head=403),
+        "json:doc_patch",
+    ),
+    Case("GET", "/api/documents/{doc}/versions", everyone(404, specialist=200, head=200)),
+    Case(
+        "POST",
+        "/api/documents/{doc}/versions",
+        everyone(404, specialist=201, head=403),
+        "version",
+    ),
+    Case(
+        "POST",
+        "/api/documents/{doc}/participants",
+        everyone(404, specialist=201, head=403),
+        "json:participant",
+    ),
+    Case("GET", "/api/documents/{doc}/files/{file}", everyone(404, specialist=200, head=200)),
+    Case("GET", "/api/audit-events?organisation_id={org}", everyone(403, admin=200, outsider=404)),
+    Case("POST", "/api/auth/logout", everyone(204)),
+]
+
+
+def _body(kind: str, world, objects) -> dict[str, Any]:
+    if kind == "none":
+        return {}
+    if kind == "upload":
+        return {
+            "data": {
+                "document_type_id": "1",
+                "subject": "Tờ trình thử quyền",
+                "organisation_id": str(objects["org"]),
+                "file": (io.BytesIO(make_pdf()), "a.pdf"),
+            },
+            "content_type": "multipart/form-data",
+        }
+    if kind == "version":
+        return {
+            "data": {"file": (io.BytesIO(make_pdf(2)), "v2.pdf")},
+            "content_type": "multipart/form-data",
+        }
+    name = kind.split(":", 1)[1]
+    payloads = {
+        "unit": {"name": "Phòng Tài chính", "abbreviation": "TC"},
+        "user": {
+            "username": "chuyenvien.moi",
+            "full_name": "Lý Thị Thu",
+            "password": "mat-khau-du-dai",
+            "memberships": [{"role": "specialist", "unit_id": world.units["A.KT"]}],
+        },
+        "user_patch": {"full_name": "Bùi Quang Huy (đã sửa)"},
+        "doc_patch": {"subject": "Trích yếu đã sửa"},
+        "participant": {"user_id": world["specialist_vx"].id},
+    }
+    return {"json": payloads[name]}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.path}")
+def test_permission_matrix(client, world, objects, case: Case):
+    path = case.path.format(**objects)
+    results = {}
+    for role in ROLES:
+        person = world[role]
+        headers = dict(person.headers)
+        if case.method != "GET":
+            headers["If-Match"] = "*"
+        response = client.open(path, method=case.method, headers=headers, **_body(case.body, world, objects))
+        results[role] = response.status_code
+        if response.status_code >= 400:
+            assert response.mimetype == "application/problem+json"
+    assert results == case.expected
+
+
+def test_every_api_endpoint_is_in_the_matrix_or_public(app):
+    covered = {(c.method, c.path.split("?")[0]) for c in CASES} | PUBLIC
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/") or rule.rule.startswith(("/api/docs", "/api/openapi")):
+            continue
+        template = rule.rule.replace("<int:", "{").replace(">", "}")
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            normalised = {(m, _shape(p)) for m, p in covered}
+            assert (method, _shape(template)) in normalised, f"{method} {rule.rule} not in the matrix"
+
+
+def _shape(path: str) -> str:
+    import re
+
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+def test_every_endpoint_needs_a_token(client, app):
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/") or rule.rule.startswith(("/api/docs", "/api/openapi")):
+            continue
+        path = rule.rule.replace("<int:", "").replace(">", "")
+        path = "/".join("1" if part.endswith("_id") else part for part in path.split("/"))
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if (method, rule.rule) in PUBLIC:
+                continue
+            r = client.open(path, method=method, json={} if method in {"POST", "PATCH"} else None)
+            assert r.status_code == 401, f"{method} {path} answered {r.status_code} without a token"
+
+
+def test_listing_shows_only_visible_documents(client, world, objects):
+    visible = {
+        role: {d["id"] for d in client.get("/api/documents", headers=world[role].headers).json["items"]}
+        for role in ROLES
+    }
+    assert visible["specialist"] >= {objects["doc"], objects["secret"]}
+    assert objects["doc"] in visible["head"] and objects["secret"] not in visible["head"]
+    for role in ("leader", "clerk", "admin", "outsider"):
+        assert not visible[role] & {objects["doc"], objects["secret"]}, role
+
+
+def test_organisation_list_does_not_leak_other_agencies(client, world):
+    orgs = client.get("/api/organisations", headers=world["outsider"].headers).json
+    assert [o["id"] for o in orgs] == [world.org_b]
