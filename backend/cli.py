@@ -38,6 +38,15 @@ def init_app(app: Flask) -> None:
 
         downgrade(current_app.extensions["settings"].database_url, revision)
 
+    @app.cli.command("db-revision")
+    @click.option("-m", "--message", required=True)
+    @click.option("--rev-id", required=True, help="e.g. 0002")
+    def db_revision(message: str, rev_id: str) -> None:
+        """Autogenerate a migration from the models (run on a scratch database at head)."""
+        from backend.migrate import revision
+
+        revision(current_app.extensions["settings"].database_url, message, rev_id)
+
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Create the demo agency (idempotent). Refused in production."""

@@ -21,3 +21,8 @@ def upgrade(url: str, revision: str = "head") -> None:
 
 def downgrade(url: str, revision: str = "-1") -> None:
     command.downgrade(alembic_config(url), revision)
+
+
+def revision(url: str, message: str, rev_id: str) -> None:
+    """Autogenerate a new migration against a database at head (for developers)."""
+    command.revision(alembic_config(url), message=message, autogenerate=True, rev_id=rev_id)

@@ -189,8 +189,12 @@ def world(app: Flask) -> World:
 
     w = World()
     with app.app_context(), atomic() as s:
-        org_a = Organisation(code="000.00.00.H41", name="Ủy ban nhân dân tỉnh Nghệ An", short_name="UBND")
-        org_b = Organisation(code="000.00.00.H40", name="Ủy ban nhân dân tỉnh Hà Tĩnh", short_name="UBND")
+        org_a = Organisation(
+            code="000.00.00.H41", name="Ủy ban nhân dân tỉnh Nghệ An", short_name="UBND"
+        )
+        org_b = Organisation(
+            code="000.00.00.H40", name="Ủy ban nhân dân tỉnh Hà Tĩnh", short_name="UBND"
+        )
         s.add_all([org_a, org_b])
         s.flush()
         w.org_a, w.org_b = org_a.id, org_b.id
@@ -207,7 +211,9 @@ def world(app: Flask) -> World:
             w.units[f"{org}.{abbr}"] = unit.id
         password_hash = hash_password(TEST_PASSWORD)
         for key, org, unit, role, title, full_name in PEOPLE:
-            user = User(username=key.replace("_", "."), full_name=full_name, password_hash=password_hash)
+            user = User(
+                username=key.replace("_", "."), full_name=full_name, password_hash=password_hash
+            )
             s.add(user)
             s.flush()
             s.add(
@@ -270,7 +276,9 @@ def upload_document(
     **meta: Any,
 ):
     data: dict[str, Any] = {
-        "document_type_id": str(meta.pop("document_type_id", document_type_id(client, person, "cong-van"))),
+        "document_type_id": str(
+            meta.pop("document_type_id", document_type_id(client, person, "cong-van"))
+        ),
         "subject": meta.pop("subject", "Về việc triển khai kế hoạch chuyển đổi số năm 2027"),
     }
     data.update({k: str(v) for k, v in meta.items()})
@@ -283,8 +291,6 @@ def upload_document(
         headers={**person.headers, **(headers or {})},
         content_type="multipart/form-data",
     )
-
-
 
 
 def document_type_id(client: FlaskClient, person: Person, code: str) -> int:

@@ -15,7 +15,7 @@ def assert_problem(response, status: int, code: str | None = None) -> dict:
     assert response.status_code == status, response.data
     assert response.mimetype == "application/problem+json"
     body = response.json
-    assert PROBLEM_KEYS <= set(body)
+    assert set(body) >= PROBLEM_KEYS
     assert body["status"] == status
     assert body["type"] == f"urn:trinhky:problem:{body['code']}"
     if code:
@@ -79,7 +79,9 @@ def test_every_line_logged_in_a_request_carries_its_request_id(client, world, ca
     from backend.core.logging import JsonFormatter
 
     with caplog.at_level(logging.INFO):
-        r = client.get("/api/me", headers={**world["leader"].headers, "X-Request-ID": "phone-abc-123"})
+        r = client.get(
+            "/api/me", headers={**world["leader"].headers, "X-Request-ID": "phone-abc-123"}
+        )
     assert r.headers["X-Request-ID"] == "phone-abc-123"
     records = [rec for rec in caplog.records if getattr(rec, "path", None) == "/api/me"]
     assert records and all(rec.request_id == "phone-abc-123" for rec in records)
@@ -102,9 +104,7 @@ def test_health_and_readiness(client):
 
 
 def test_readiness_fails_when_the_database_is_unreachable(var_dir):
-    app = create_app(
-        make_settings("postgresql+psycopg://postgres@127.0.0.1:1/nowhere", var_dir)
-    )
+    app = create_app(make_settings("postgresql+psycopg://postgres@127.0.0.1:1/nowhere", var_dir))
     r = app.test_client().get("/readyz")
     body = assert_problem(r, 503, "unavailable")
     assert body["checks"]["database"] == "unavailable"
@@ -115,7 +115,9 @@ def test_openapi_describes_every_api_route(client, app):
     assert spec["info"]["title"] == "Trình Ký API"
     documented = set(spec["paths"])
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/") and not rule.rule.startswith(("/api/docs", "/api/openapi")):
+        if rule.rule.startswith("/api/") and not rule.rule.startswith(
+            ("/api/docs", "/api/openapi")
+        ):
             path = rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}")
             assert path in documented, f"{rule.rule} is missing from the OpenAPI document"
     assert "bearer" in spec["components"]["securitySchemes"]
@@ -144,8 +146,9 @@ def test_app_shell_is_served_uncached(client, path, app, tmp_path, monkeypatch):
     (dist / "assets" / "app-1a2b3c.js").write_text("console.log(1)")
     monkeypatch.setattr(app.extensions["settings"], "pwa_dist", str(dist))
     # web.init_app captured the path at start-up; an app built for this test reads it anew.
-    from backend import web
     from flask import Flask
+
+    from backend import web
 
     shell = Flask("shell")
     web.init_app(shell, app.extensions["settings"])

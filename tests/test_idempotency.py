@@ -23,7 +23,12 @@ def test_same_key_with_another_body_is_refused(client, world, app):
     person = world["admin"]
     url = f"/api/organisations/{world.org_a}/units"
     h = {**person.headers, "Idempotency-Key": "unit-1"}
-    assert client.post(url, json={"name": "Phòng Tài chính", "abbreviation": "TC"}, headers=h).status_code == 201
+    assert (
+        client.post(
+            url, json={"name": "Phòng Tài chính", "abbreviation": "TC"}, headers=h
+        ).status_code
+        == 201
+    )
     r = client.post(url, json={"name": "Phòng Nội vụ", "abbreviation": "NV"}, headers=h)
     assert r.status_code == 422
     assert r.json["code"] == "idempotency-key-reused"
@@ -33,8 +38,14 @@ def test_same_key_with_another_body_is_refused(client, world, app):
 def test_keys_belong_to_their_user(client, world, app):
     url = f"/api/organisations/{world.org_a}/units"
     body = {"name": "Phòng Tài chính", "abbreviation": "TC"}
-    assert client.post(url, json=body, headers={**world["admin"].headers, "Idempotency-Key": "k"}).status_code == 201
-    # Another user with the same key is a different request: it runs (and is refused on its own merits).
+    assert (
+        client.post(
+            url, json=body, headers={**world["admin"].headers, "Idempotency-Key": "k"}
+        ).status_code
+        == 201
+    )
+    # Another user with the same key is a different request: it runs
+    # (and is refused on its own merits).
     r = client.post(url, json=body, headers={**world["leader"].headers, "Idempotency-Key": "k"})
     assert r.status_code == 403
 

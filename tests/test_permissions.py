@@ -142,7 +142,9 @@ def test_permission_matrix(client, world, objects, case: Case):
         headers = dict(person.headers)
         if case.method != "GET":
             headers["If-Match"] = "*"
-        response = client.open(path, method=case.method, headers=headers, **_body(case.body, world, objects))
+        response = client.open(
+            path, method=case.method, headers=headers, **_body(case.body, world, objects)
+        )
         results[role] = response.status_code
         if response.status_code >= 400:
             assert response.mimetype == "application/problem+json"
@@ -157,7 +159,9 @@ def test_every_api_endpoint_is_in_the_matrix_or_public(app):
         template = rule.rule.replace("<int:", "{").replace(">", "}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             normalised = {(m, _shape(p)) for m, p in covered}
-            assert (method, _shape(template)) in normalised, f"{method} {rule.rule} not in the matrix"
+            assert (method, _shape(template)) in normalised, (
+                f"{method} {rule.rule} not in the matrix"
+            )
 
 
 def _shape(path: str) -> str:
@@ -181,7 +185,9 @@ def test_every_endpoint_needs_a_token(client, app):
 
 def test_listing_shows_only_visible_documents(client, world, objects):
     visible = {
-        role: {d["id"] for d in client.get("/api/documents", headers=world[role].headers).json["items"]}
+        role: {
+            d["id"] for d in client.get("/api/documents", headers=world[role].headers).json["items"]
+        }
         for role in ROLES
     }
     assert visible["specialist"] >= {objects["doc"], objects["secret"]}

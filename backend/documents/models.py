@@ -76,7 +76,11 @@ class Blob(Base):
 
 class Document(Base):
     __tablename__ = "documents"
-    __table_args__ = (Index("ix_documents_org_created", "organisation_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_documents_org_created", "organisation_id", "created_at", "id"),
+        # the listing's order: newest first, across the caller's organisations
+        Index("ix_documents_created", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))

@@ -31,7 +31,9 @@ def _run_cli(app, *args):
 def test_every_state_change_is_recorded_and_the_chain_verifies(client, world, app):
     doc = _activity(client, world)
     r = client.get(
-        "/api/audit-events", query_string={"organisation_id": world.org_a}, headers=world["admin"].headers
+        "/api/audit-events",
+        query_string={"organisation_id": world.org_a},
+        headers=world["admin"].headers,
     )
     assert r.status_code == 200
     actions = [e["action"] for e in r.json["items"]]
@@ -65,7 +67,7 @@ def _tamper(app, sql):
 
 def test_an_edited_event_is_reported(client, world, app):
     _activity(client, world)
-    _tamper(app, "UPDATE audit_events SET data = '{\"urgency\": \"hoa_toc\"}' WHERE seq = 2")
+    _tamper(app, 'UPDATE audit_events SET data = \'{"urgency": "hoa_toc"}\' WHERE seq = 2')
     with app.app_context():
         result = verify()
     assert not result.ok
@@ -114,5 +116,13 @@ def test_deleting_the_latest_events_is_reported(client, world, app):
 
 def test_audit_trail_is_for_the_organisations_admins(client, world):
     q = {"organisation_id": world.org_a}
-    assert client.get("/api/audit-events", query_string=q, headers=world["leader"].headers).status_code == 403
-    assert client.get("/api/audit-events", query_string=q, headers=world["outsider_admin"].headers).status_code == 404
+    assert (
+        client.get("/api/audit-events", query_string=q, headers=world["leader"].headers).status_code
+        == 403
+    )
+    assert (
+        client.get(
+            "/api/audit-events", query_string=q, headers=world["outsider_admin"].headers
+        ).status_code
+        == 404
+    )

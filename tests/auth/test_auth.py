@@ -125,7 +125,9 @@ def test_expired_refresh_token(client, world, app):
     from backend.core import timeutil
 
     tokens = login(client, "specialist").json
-    later = datetime.now(UTC) + timedelta(days=app.extensions["settings"].refresh_token_ttl_days + 1)
+    later = datetime.now(UTC) + timedelta(
+        days=app.extensions["settings"].refresh_token_ttl_days + 1
+    )
     timeutil._clock = lambda: later
     try:
         r = client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
@@ -169,7 +171,10 @@ def test_logout_ends_this_device_only(client, world):
     hb = {"Authorization": f"Bearer {b['access_token']}"}
     assert client.post("/api/auth/logout", headers=ha).status_code == 204
     assert client.get("/api/me", headers=ha).status_code == 401
-    assert client.post("/api/auth/refresh", json={"refresh_token": a["refresh_token"]}).status_code == 401
+    assert (
+        client.post("/api/auth/refresh", json={"refresh_token": a["refresh_token"]}).status_code
+        == 401
+    )
     assert client.get("/api/me", headers=hb).status_code == 200
 
 
@@ -195,11 +200,19 @@ def test_forged_tokens_are_refused(client, world, app):
 
     cases = {
         "alg none": jwt.encode(_claims(world, app), None, algorithm="none"),
-        "wrong key": jwt.encode(_claims(world, app), "another-key-entirely-xxxxxxxxxxxxx", algorithm="HS256"),
-        "wrong audience": jwt.encode(_claims(world, app, aud="someone-else"), key, algorithm="HS256"),
+        "wrong key": jwt.encode(
+            _claims(world, app), "another-key-entirely-xxxxxxxxxxxxx", algorithm="HS256"
+        ),
+        "wrong audience": jwt.encode(
+            _claims(world, app, aud="someone-else"), key, algorithm="HS256"
+        ),
         "wrong issuer": jwt.encode(_claims(world, app, iss="evil"), key, algorithm="HS256"),
-        "no expiry": jwt.encode({k: v for k, v in _claims(world, app).items() if k != "exp"}, key, algorithm="HS256"),
-        "other user's device": jwt.encode(_claims(world, app, did=world["leader"].device_id), key, algorithm="HS256"),
+        "no expiry": jwt.encode(
+            {k: v for k, v in _claims(world, app).items() if k != "exp"}, key, algorithm="HS256"
+        ),
+        "other user's device": jwt.encode(
+            _claims(world, app, did=world["leader"].device_id), key, algorithm="HS256"
+        ),
         "garbage": "abc.def.ghi",
     }
     for name, token in cases.items():
@@ -209,7 +222,12 @@ def test_forged_tokens_are_refused(client, world, app):
         assert r.headers["WWW-Authenticate"].startswith("Bearer")
 
     expired = jwt.encode(
-        _claims(world, app, iat=datetime.now(UTC) - timedelta(hours=1), exp=datetime.now(UTC) - timedelta(minutes=1)),
+        _claims(
+            world,
+            app,
+            iat=datetime.now(UTC) - timedelta(hours=1),
+            exp=datetime.now(UTC) - timedelta(minutes=1),
+        ),
         key,
         algorithm="HS256",
     )
@@ -220,13 +238,20 @@ def test_forged_tokens_are_refused(client, world, app):
 
 def test_disabled_account_is_refused_everywhere(client, world):
     r = client.patch(
-        f"/api/users/{world['specialist'].id}", json={"active": False}, headers=world["admin"].headers
+        f"/api/users/{world['specialist'].id}",
+        json={"active": False},
+        headers=world["admin"].headers,
     )
     assert r.status_code == 200
-    assert client.get("/api/me", headers=world["specialist"].headers).json["code"] == "account-disabled"
+    assert (
+        client.get("/api/me", headers=world["specialist"].headers).json["code"]
+        == "account-disabled"
+    )
     assert login(client, "specialist").status_code == 401
     assert (
-        client.post("/api/auth/refresh", json={"refresh_token": world["specialist"].refresh_token}).status_code
+        client.post(
+            "/api/auth/refresh", json={"refresh_token": world["specialist"].refresh_token}
+        ).status_code
         == 401
     )
 

@@ -78,7 +78,9 @@ def test_new_version_never_overwrites_the_old_one(client, world):
     versions = client.get(f"/api/documents/{doc['id']}/versions", headers=person.headers).json
     assert [v["number"] for v in versions] == [1, 2]
     old_file = versions[0]["files"][0]
-    content = client.get(f"/api/documents/{doc['id']}/files/{old_file['id']}", headers=person.headers)
+    content = client.get(
+        f"/api/documents/{doc['id']}/files/{old_file['id']}", headers=person.headers
+    )
     assert content.data == v1_pdf
 
 
@@ -194,10 +196,14 @@ def test_metadata_update_requires_current_etag(client, world):
     missing = client.patch(url, json={"urgency": "khan"}, headers=person.headers)
     assert missing.status_code == 428
     assert missing.json["code"] == "precondition-required"
-    ok = client.patch(url, json={"urgency": "khan"}, headers={**person.headers, "If-Match": doc["etag"]})
+    ok = client.patch(
+        url, json={"urgency": "khan"}, headers={**person.headers, "If-Match": doc["etag"]}
+    )
     assert ok.status_code == 200
     assert ok.json["urgency"] == "khan"
-    stale = client.patch(url, json={"urgency": "hoa_toc"}, headers={**person.headers, "If-Match": doc["etag"]})
+    stale = client.patch(
+        url, json={"urgency": "hoa_toc"}, headers={**person.headers, "If-Match": doc["etag"]}
+    )
     assert stale.status_code == 412
     assert stale.json["current_etag"] == ok.headers["ETag"]
     assert client.get(url, headers=person.headers).json["urgency"] == "khan"
@@ -223,7 +229,9 @@ def test_stale_etag_on_new_version_changes_nothing(client, world, app):
 
 def test_listing_is_paginated_by_cursor_without_gaps_or_repeats(client, world):
     person = world["specialist"]
-    created = [upload_document(client, person, subject=f"Văn bản số {i}").json["id"] for i in range(23)]
+    created = [
+        upload_document(client, person, subject=f"Văn bản số {i}").json["id"] for i in range(23)
+    ]
     seen, cursor, pages = [], None, 0
     while True:
         query = {"limit": 10} | ({"cursor": cursor} if cursor else {})
@@ -243,7 +251,9 @@ def test_listing_filters(client, world):
     person = world["specialist"]
     upload_document(client, person, subject="Về việc phòng chống bão lũ", urgency="hoa_toc")
     upload_document(client, person, subject="Về việc tổ chức hội nghị")
-    urgent = client.get("/api/documents", query_string={"urgency": "hoa_toc"}, headers=person.headers)
+    urgent = client.get(
+        "/api/documents", query_string={"urgency": "hoa_toc"}, headers=person.headers
+    )
     assert [d["subject"] for d in urgent.json["items"]] == ["Về việc phòng chống bão lũ"]
     found = client.get("/api/documents", query_string={"q": "hội nghị"}, headers=person.headers)
     assert [d["subject"] for d in found.json["items"]] == ["Về việc tổ chức hội nghị"]
@@ -277,7 +287,10 @@ def test_participant_must_belong_to_the_organisation(client, world, app):
         headers={**drafter.headers, "If-Match": doc["etag"]},
     )
     assert r.status_code == 422
-    assert client.get(f"/api/documents/{doc['id']}", headers=world["outsider"].headers).status_code == 404
+    assert (
+        client.get(f"/api/documents/{doc['id']}", headers=world["outsider"].headers).status_code
+        == 404
+    )
 
 
 def test_incoming_documents_are_registered_by_the_clerk_only(client, world):
