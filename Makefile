@@ -36,7 +36,7 @@ pwa:
 run: seed pwa
 	$(PY) -m flask demo-accounts
 	@echo "Trình Ký: http://127.0.0.1:8000"
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/honcho start -f Procfile
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/honcho start -f Procfile -p $${PORT:-8000}
 
 test: install system-deps
 	$(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
