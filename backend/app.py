@@ -85,9 +85,20 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     from backend.audit.api import blp as audit_blp
     from backend.auth.api import blp as auth_blp
     from backend.documents.api import blp as documents_blp
+    from backend.notifications.api import blp as notifications_blp
     from backend.org.api import blp as org_blp
+    from backend.registers.api import blp as registers_blp
+    from backend.workflow.api import blp as workflow_blp
 
-    for blueprint in (auth_blp, org_blp, documents_blp, audit_blp):
+    for blueprint in (
+        auth_blp,
+        org_blp,
+        documents_blp,
+        workflow_blp,
+        registers_blp,
+        notifications_blp,
+        audit_blp,
+    ):
         api.register_blueprint(blueprint)
 
     from backend import health, web

@@ -11,9 +11,31 @@ from backend.documents.models import (
     DocumentParticipant,
     DocumentVersion,
 )
-from backend.org.models import DocumentType, Membership, Organisation, Unit, User
+from backend.notifications.models import Notification
+from backend.org.models import Delegation, DocumentType, Membership, Organisation, Unit, User
+from backend.registers.models import RegisterCounter, RegisterEntry
+from backend.workflow.models import (
+    Instruction,
+    QuickPhrase,
+    RouteStep,
+    RouteTemplate,
+    StepActor,
+    StepAssignment,
+    WorkflowAction,
+)
 
 __all__ = [
+    "Delegation",
+    "Instruction",
+    "Notification",
+    "QuickPhrase",
+    "RegisterCounter",
+    "RegisterEntry",
+    "RouteStep",
+    "RouteTemplate",
+    "StepActor",
+    "StepAssignment",
+    "WorkflowAction",
     "AuditEvent",
     "AuditHead",
     "Base",

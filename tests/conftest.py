@@ -302,3 +302,49 @@ def document_type_id(client: FlaskClient, person: Person, code: str) -> int:
 def count_rows(app: Flask, table: str) -> int:
     with app.app_context():
         return session().execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()  # noqa: S608
+
+
+# -- workflow helpers ----------------------------------------------------------------------
+
+
+def etag_of(client: FlaskClient, person: Person, document_id: int) -> str:
+    response = client.get(f"/api/documents/{document_id}", headers=person.headers)
+    assert response.status_code == 200, response.json
+    return response.headers["ETag"]
+
+
+def set_route(client: FlaskClient, person: Person, document_id: int, steps: list[dict]):
+    return client.put(
+        f"/api/documents/{document_id}/route",
+        json={"steps": steps},
+        headers={**person.headers, "If-Match": etag_of(client, person, document_id)},
+    )
+
+
+def act(
+    client: FlaskClient,
+    person: Person,
+    document_id: int,
+    action: str,
+    *,
+    etag: str | None = None,
+    headers: dict[str, str] | None = None,
+    **body: Any,
+):
+    """POST an action with the document's current ETag (as the person sees it)."""
+    if etag is None:
+        etag = etag_of(client, person, document_id)
+    return client.post(
+        f"/api/documents/{document_id}/{action}",
+        json=body,
+        headers={**person.headers, "If-Match": etag, **(headers or {})},
+    )
+
+
+def standard_route(world: World) -> list[dict]:
+    """head of KT reviews → the vice-chairman signs → the clerk issues."""
+    return [
+        {"kind": "review", "actors": [{"user_id": world["head"].id}]},
+        {"kind": "sign", "actors": [{"user_id": world["leader"].id}]},
+        {"kind": "issue", "actors": [{"user_id": world["clerk"].id}]},
+    ]

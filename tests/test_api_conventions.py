@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 
@@ -118,7 +119,7 @@ def test_openapi_describes_every_api_route(client, app):
         if rule.rule.startswith("/api/") and not rule.rule.startswith(
             ("/api/docs", "/api/openapi")
         ):
-            path = rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}")
+            path = re.sub(r"<(?:[^>]*:)?(\w+)>", r"{\1}", rule.rule)
             assert path in documented, f"{rule.rule} is missing from the OpenAPI document"
     assert "bearer" in spec["components"]["securitySchemes"]
 

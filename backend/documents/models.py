@@ -46,6 +46,16 @@ URGENCY_LABELS = {
 }
 
 
+class DocumentStatus(StrEnum):
+    DRAFT = "draft"  # dự thảo: the drafter edits it
+    IN_REVIEW = "in_review"  # trình: on its route
+    RETURNED = "returned"  # trả lại: back with the drafter
+    SIGNED = "signed"  # đã ký: waiting for the clerk
+    APPROVED = "approved"  # route done, nothing to issue
+    ISSUED = "issued"  # đã ban hành: numbered
+    REGISTERED = "registered"  # incoming, in the register
+
+
 class Secrecy(StrEnum):
     """Độ mật, lowest to highest. Anything but NORMAL is visible to named participants only."""
 
@@ -62,6 +72,7 @@ class ParticipantRole(StrEnum):
     SIGNER = "signer"
     CLERK = "clerk"
     RECIPIENT = "recipient"
+    DELEGATE = "delegate"  # acted under a delegation (ủy quyền)
 
 
 class Blob(Base):
@@ -91,8 +102,12 @@ class Document(Base):
     urgency: Mapped[str] = mapped_column(String(16), default=Urgency.NORMAL)
     secrecy: Mapped[str] = mapped_column(String(16), default=Secrecy.NORMAL)
     due_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(24), default="draft")
+    status: Mapped[str] = mapped_column(String(24), default=DocumentStatus.DRAFT)
+    urgency_rank: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     current_version: Mapped[int] = mapped_column(Integer, default=1)
+    number_symbol: Mapped[str | None] = mapped_column(String(60))  # số, ký hiệu: 15/QĐ-UBND
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -113,6 +128,10 @@ class Document(Base):
     @property
     def etag(self) -> str:
         return f'"d{self.id}-{self.row_version}"'
+
+    def set_urgency(self, urgency: str) -> None:
+        self.urgency = urgency
+        self.urgency_rank = URGENCY_RANK[Urgency(urgency)]
 
     @property
     def is_secret(self) -> bool:

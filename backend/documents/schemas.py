@@ -97,6 +97,9 @@ class DocumentSchema(Schema):
     secrecy = fields.String()
     due_date = fields.Date(allow_none=True)
     status = fields.String()
+    number_symbol = fields.String(allow_none=True, metadata={"description": "số, ký hiệu"})
+    submitted_at = VNDateTime(allow_none=True)
+    issued_at = VNDateTime(allow_none=True)
     current_version = fields.Integer()
     created_by = fields.Function(
         lambda d: {"id": d.created_by.id, "full_name": d.created_by.full_name}

@@ -25,6 +25,7 @@ from backend.org.models import Membership, Role, User
 
 from .files import FileProblem, check_file, clean_filename
 from .models import (
+    URGENCY_RANK,
     Blob,
     Direction,
     Document,
@@ -33,6 +34,7 @@ from .models import (
     DocumentVersion,
     ParticipantRole,
     Secrecy,
+    Urgency,
 )
 
 DRAFTING_ROLES = {Role.LEADER, Role.HEAD, Role.SPECIALIST, Role.CLERK}
@@ -80,7 +82,28 @@ def visibility_clause(user: User) -> ColumnElement[bool]:
         if head_units
         else false()
     )
-    return or_(participant, unit_lead)
+    return or_(participant, unit_lead, *_delegated_clauses(user))
+
+
+def _delegated_clauses(user: User) -> list[ColumnElement[bool]]:
+    """A deputy sees what waits for the person who delegated to them, within the
+    delegation's scope, for as long as it is active (ủy quyền); never secret documents."""
+    from backend.workflow.models import AssignmentStatus, StepAssignment
+
+    clauses = []
+    for delegation in org_service.active_delegations_to(user):
+        conditions = [
+            StepAssignment.document_id == Document.id,
+            StepAssignment.user_id == delegation.delegator_id,
+            StepAssignment.status == AssignmentStatus.WAITING,
+            Document.secrecy == Secrecy.NORMAL,  # secret documents: named people only
+        ]
+        if delegation.document_type_ids is not None:
+            conditions.append(Document.document_type_id.in_(delegation.document_type_ids))
+        if delegation.unit_ids is not None:
+            conditions.append(Document.unit_id.in_(delegation.unit_ids))
+        clauses.append(exists().where(*conditions))
+    return clauses
 
 
 def get_document(actor: User, document_id: int, *, for_update: bool = False) -> Document:
@@ -218,7 +241,8 @@ def create_document(
             direction=direction,
             document_type_id=doc_type.id,
             subject=meta["subject"],
-            urgency=meta.get("urgency", "normal"),
+            urgency=meta.get("urgency", Urgency.NORMAL),
+            urgency_rank=URGENCY_RANK[Urgency(meta.get("urgency", Urgency.NORMAL))],
             secrecy=meta.get("secrecy", "normal"),
             due_date=meta.get("due_date"),
             created_by_id=actor.id,
@@ -288,6 +312,21 @@ def list_documents(
     return Page(rows, next_cursor)
 
 
+def touch(document: Document) -> None:
+    """Mark a change to the document (new ETag); 412 if someone changed it meanwhile."""
+    document.updated_at = utcnow()
+    _save(document)
+
+
+def ensure_participant(document: Document, user_id: int, role: str) -> None:
+    """Give someone a role in the document (idempotent; inside the caller's transaction)."""
+    if any(p.user_id == user_id and p.role == role for p in document.participants):
+        return
+    participant = DocumentParticipant(document_id=document.id, user_id=user_id, role=role)
+    session().add(participant)
+    document.participants.append(participant)
+
+
 def _save(document: Document) -> None:
     try:
         session().flush()
@@ -311,6 +350,8 @@ def update_document(
         before = {k: _plain(getattr(document, k)) for k in changes}
         for key, value in changes.items():
             setattr(document, key, value)
+        if "urgency" in changes:
+            document.set_urgency(changes["urgency"])
         document.updated_at = utcnow()
         _save(document)
         audit.record(

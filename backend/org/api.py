@@ -8,6 +8,8 @@ from backend.core.idempotency import idempotent
 
 from . import service
 from .schemas import (
+    DelegationCreateSchema,
+    DelegationSchema,
     DocumentTypeSchema,
     OrganisationSchema,
     UnitSchema,
@@ -84,3 +86,26 @@ class DocumentTypes(MethodView):
     def get(self):
         """The catalogue of document types (Nghị định 30, Phụ lục III)"""
         return service.list_document_types()
+
+
+@blp.route("/delegations")
+class Delegations(MethodView):
+    @blp.response(200, DelegationSchema(many=True))
+    def get(self):
+        """Ủy quyền given by me or to me"""
+        return service.list_delegations(current_user())
+
+    @idempotent
+    @blp.arguments(DelegationCreateSchema)
+    @blp.response(201, DelegationSchema)
+    def post(self, data: dict):
+        """Delegate my approve and/or sign authority to a deputy for a period and scope"""
+        return service.create_delegation(current_user(), data)
+
+
+@blp.route("/delegations/<int:delegation_id>")
+class DelegationView(MethodView):
+    @blp.response(200, DelegationSchema)
+    def delete(self, delegation_id: int):
+        """Revoke a delegation; it stops at once"""
+        return service.revoke_delegation(current_user(), delegation_id)

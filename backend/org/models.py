@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.db import Base, UTCDateTime
@@ -110,3 +110,44 @@ class DocumentType(Base):
     paperless_allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     is_copy: Mapped[bool] = mapped_column(Boolean, default=False)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Delegation(Base):
+    """Ủy quyền: a leader lets a named deputy approve and/or sign in their place for a
+    period, for all documents or for some types/units. Actions taken under it are
+    recorded as "TUQ." with both names. It cannot be passed on: only work assigned to the
+    delegator in person is covered, never work the delegator holds by delegation."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (Index("ix_delegations_deputy", "deputy_id", "revoked_at", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    delegator_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    can_approve: Mapped[bool] = mapped_column(Boolean, default=True)
+    can_sign: Mapped[bool] = mapped_column(Boolean, default=False)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    document_type_ids: Mapped[list[int] | None] = mapped_column(JSON)  # None = all types
+    unit_ids: Mapped[list[int] | None] = mapped_column(JSON)  # None = all units
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    delegator: Mapped[User] = relationship(foreign_keys=[delegator_id], lazy="joined")
+    deputy: Mapped[User] = relationship(foreign_keys=[deputy_id], lazy="joined")
+
+    def active_at(self, moment: datetime) -> bool:
+        return self.revoked_at is None and self.starts_at <= moment < self.ends_at
+
+    def covers(self, kind: str, document_type_id: int, unit_id: int | None) -> bool:
+        """kind: "approve" (review, consult) or "sign"."""
+        if kind == "sign" and not self.can_sign:
+            return False
+        if kind == "approve" and not self.can_approve:
+            return False
+        if self.document_type_ids is not None and document_type_id not in self.document_type_ids:
+            return False
+        return self.unit_ids is None or unit_id in self.unit_ids

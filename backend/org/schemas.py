@@ -3,6 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from backend.core.schemas import VNDateTime
+from backend.core.timeutil import utcnow
 
 from .models import Role
 
@@ -76,3 +77,34 @@ class OrgQuerySchema(Schema):
 
 class TimestampedSchema(Schema):
     created_at = VNDateTime()
+
+
+class DelegationCreateSchema(Schema):
+    organisation_id = fields.Integer(required=True)
+    deputy_id = fields.Integer(required=True)
+    can_approve = fields.Boolean(load_default=True)
+    can_sign = fields.Boolean(load_default=False)
+    starts_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    ends_at = fields.AwareDateTime(required=True)
+    document_type_ids = fields.List(fields.Integer(), load_default=None, allow_none=True)
+    unit_ids = fields.List(fields.Integer(), load_default=None, allow_none=True)
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class DelegationSchema(Schema):
+    id = fields.Integer()
+    organisation_id = fields.Integer()
+    delegator = fields.Function(
+        lambda d: {"id": d.delegator.id, "full_name": d.delegator.full_name}
+    )
+    deputy = fields.Function(lambda d: {"id": d.deputy.id, "full_name": d.deputy.full_name})
+    can_approve = fields.Boolean()
+    can_sign = fields.Boolean()
+    starts_at = VNDateTime()
+    ends_at = VNDateTime()
+    document_type_ids = fields.List(fields.Integer(), allow_none=True)
+    unit_ids = fields.List(fields.Integer(), allow_none=True)
+    note = fields.String()
+    created_at = VNDateTime()
+    revoked_at = VNDateTime(allow_none=True)
+    active = fields.Function(lambda d: d.active_at(utcnow()))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from flask import g, has_app_context
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.audit import service as audit
 from backend.core.db import atomic, session
 from backend.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.core.timeutil import utcnow
 
-from .models import DocumentType, Membership, Organisation, Role, Unit, User
+from .models import Delegation, DocumentType, Membership, Organisation, Role, Unit, User
 
 
 def _require_member(actor: User, organisation_id: int) -> Organisation:
@@ -192,3 +194,168 @@ def get_document_type(type_id: int) -> DocumentType:
             "Unknown document type.", {"document_type_id": ["No such document type."]}
         )
     return doc_type
+
+
+# -- delegation (ủy quyền) ---------------------------------------------------------------
+
+DELEGATING_ROLES = {Role.LEADER, Role.HEAD}
+MAX_DELEGATION_DAYS = 366
+
+
+def heads_of_unit(unit_id: int) -> list[User]:
+    """Trưởng/phó of a unit: the people behind a "head of unit X" route actor."""
+    return list(
+        session().scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.unit_id == unit_id, Membership.role == Role.HEAD, User.active)
+            .order_by(Membership.id)
+        )
+    )
+
+
+def position_title(user: User, organisation_id: int) -> str:
+    """The title printed for this user in that organisation ("Phó Chủ tịch")."""
+    titles = [
+        m.position_title
+        for m in user.memberships
+        if m.organisation_id == organisation_id and m.position_title
+    ]
+    return titles[0] if titles else ""
+
+
+def active_delegations_to(user: User) -> list[Delegation]:
+    """Delegations the user may act under right now (cached for the request)."""
+    cache = g.setdefault("delegations_to", {}) if has_app_context() else {}
+    if user.id not in cache:
+        now = utcnow()
+        cache[user.id] = list(
+            session().scalars(
+                select(Delegation).where(
+                    Delegation.deputy_id == user.id,
+                    Delegation.revoked_at.is_(None),
+                    Delegation.starts_at <= now,
+                    Delegation.ends_at > now,
+                )
+            )
+        )
+    return cache[user.id]
+
+
+def _forget_delegation_cache() -> None:
+    if has_app_context():
+        g.pop("delegations_to", None)
+
+
+def create_delegation(actor: User, data: dict[str, Any]) -> Delegation:
+    organisation_id = data["organisation_id"]
+    _require_member(actor, organisation_id)
+    if not actor.roles_in(organisation_id) & DELEGATING_ROLES:
+        raise Forbidden("Only leaders and heads of units delegate their authority.")
+    s = session()
+    deputy = s.get(User, data["deputy_id"])
+    if deputy is None or organisation_id not in deputy.organisation_ids:
+        raise ValidationFailed(
+            "The deputy must belong to the same organisation.",
+            {"deputy_id": ["Not a member of this organisation."]},
+        )
+    if deputy.id == actor.id:
+        raise ValidationFailed(
+            "You cannot delegate to yourself.", {"deputy_id": ["Choose someone else."]}
+        )
+    starts_at, ends_at = data.get("starts_at") or utcnow(), data["ends_at"]
+    if ends_at <= starts_at:
+        raise ValidationFailed("The period must end after it starts.", {"ends_at": ["Too early."]})
+    if (ends_at - starts_at).days > MAX_DELEGATION_DAYS:
+        raise ValidationFailed(
+            "A delegation is limited in time: at most one year.", {"ends_at": ["Too late."]}
+        )
+    if not (data.get("can_approve") or data.get("can_sign")):
+        raise ValidationFailed(
+            "Delegate approving, signing or both.", {"can_approve": ["Nothing delegated."]}
+        )
+    for unit_id in data.get("unit_ids") or []:
+        unit = s.get(Unit, unit_id)
+        if unit is None or unit.organisation_id != organisation_id:
+            raise ValidationFailed("Unknown unit.", {"unit_ids": [f"No unit {unit_id}."]})
+    for type_id in data.get("document_type_ids") or []:
+        if s.get(DocumentType, type_id) is None:
+            raise ValidationFailed(
+                "Unknown document type.", {"document_type_ids": [f"No type {type_id}."]}
+            )
+    with atomic():
+        delegation = Delegation(
+            organisation_id=organisation_id,
+            delegator_id=actor.id,
+            deputy_id=deputy.id,
+            can_approve=bool(data.get("can_approve")),
+            can_sign=bool(data.get("can_sign")),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            document_type_ids=data.get("document_type_ids") or None,
+            unit_ids=data.get("unit_ids") or None,
+            note=data.get("note", ""),
+        )
+        s.add(delegation)
+        s.flush()
+        audit.record(
+            "delegation.created",
+            "delegation",
+            delegation.id,
+            actor=actor,
+            organisation_id=organisation_id,
+            data={
+                "deputy_id": deputy.id,
+                "can_approve": delegation.can_approve,
+                "can_sign": delegation.can_sign,
+                "starts_at": starts_at.isoformat(),
+                "ends_at": ends_at.isoformat(),
+                "document_type_ids": delegation.document_type_ids,
+                "unit_ids": delegation.unit_ids,
+            },
+        )
+    _forget_delegation_cache()
+    return delegation
+
+
+def list_delegations(actor: User) -> list[Delegation]:
+    """Delegations given by me or to me, newest first."""
+    return list(
+        session().scalars(
+            select(Delegation)
+            .where(or_(Delegation.delegator_id == actor.id, Delegation.deputy_id == actor.id))
+            .order_by(Delegation.id.desc())
+        )
+    )
+
+
+def revoke_delegation(actor: User, delegation_id: int) -> Delegation:
+    """Takes effect at once: the deputy's next request no longer sees the items."""
+    with atomic() as s:
+        delegation = s.scalar(
+            select(Delegation).where(Delegation.id == delegation_id).with_for_update()
+        )
+        if (
+            delegation is None
+            or actor.id
+            not in (
+                delegation.delegator_id,
+                delegation.deputy_id,
+            )
+            and Role.ADMIN not in actor.roles_in(delegation.organisation_id)
+        ):
+            raise NotFound("No such delegation.")
+        if actor.id == delegation.deputy_id:
+            raise Forbidden("Only the person who delegated (or an admin) may revoke it.")
+        if delegation.revoked_at is None:
+            delegation.revoked_at = utcnow()
+            delegation.revoked_by_id = actor.id
+            audit.record(
+                "delegation.revoked",
+                "delegation",
+                delegation.id,
+                actor=actor,
+                organisation_id=delegation.organisation_id,
+            )
+    _forget_delegation_cache()
+    return delegation

@@ -1,0 +1,436 @@
+"""Reading the workflow: the four inboxes, their badge counts, and a document's timeline.
+Read-only queries (no state changes), shaped for the phone: one cheap call per screen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+
+from backend.auth.models import Device
+from backend.core.db import session
+from backend.core.errors import ValidationFailed
+from backend.core.pagination import Page, decode_cursor, encode_cursor
+from backend.core.timeutil import to_vn, utcnow
+from backend.documents import service as documents
+from backend.documents.models import (
+    URGENCY_RANK,
+    Document,
+    DocumentParticipant,
+    DocumentStatus,
+    DocumentVersion,
+    ParticipantRole,
+    Secrecy,
+    Urgency,
+)
+from backend.notifications import service as notifications
+from backend.org import service as org_service
+from backend.org.models import User
+
+from .models import (
+    AssignmentStatus,
+    Instruction,
+    RouteStep,
+    StepAssignment,
+    StepKind,
+    WorkflowAction,
+)
+
+IN_PROGRESS = (DocumentStatus.IN_REVIEW, DocumentStatus.SIGNED, DocumentStatus.RETURNED)
+ACTOR_ACTIONS = ("approve", "return", "forward", "reply", "issue", "register")
+
+
+def _today() -> Any:
+    return to_vn(utcnow()).date()
+
+
+def _for_me(actor: User) -> Any:
+    """Work items that are mine, or my delegators' within each delegation's scope."""
+    clauses = [StepAssignment.user_id == actor.id]
+    for d in org_service.active_delegations_to(actor):
+        kinds = []
+        if d.can_approve:
+            kinds += [StepKind.REVIEW, StepKind.CONSULT]
+        if d.can_sign:
+            kinds.append(StepKind.SIGN)
+        conditions = [
+            StepAssignment.user_id == d.delegator_id,
+            Document.secrecy == Secrecy.NORMAL,
+            StepAssignment.step_id.in_(select(RouteStep.id).where(RouteStep.kind.in_(kinds))),
+        ]
+        if d.document_type_ids is not None:
+            conditions.append(Document.document_type_id.in_(d.document_type_ids))
+        if d.unit_ids is not None:
+            conditions.append(Document.unit_id.in_(d.unit_ids))
+        clauses.append(and_(*conditions))
+    return or_(*clauses) if len(clauses) > 1 else clauses[0]
+
+
+def _filters(query: Select, filters: dict[str, Any]) -> Select:
+    if filters.get("urgency"):
+        query = query.where(Document.urgency == filters["urgency"])
+    if filters.get("document_type_id"):
+        query = query.where(Document.document_type_id == filters["document_type_id"])
+    if filters.get("unit_id"):
+        query = query.where(Document.unit_id == filters["unit_id"])
+    if filters.get("overdue"):
+        query = query.where(Document.due_date.is_not(None), Document.due_date < _today())
+    if filters.get("q"):
+        query = query.where(Document.subject.ilike(f"%{filters['q']}%"))
+    return query
+
+
+def _bad_cursor() -> ValidationFailed:
+    return ValidationFailed("The cursor is not valid.", {"cursor": ["Invalid cursor."]})
+
+
+def waiting(actor: User, filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
+    """Chờ tôi xử lý: most urgent first, then oldest first."""
+    query = (
+        select(StepAssignment, Document)
+        .join(Document, Document.id == StepAssignment.document_id)
+        .where(StepAssignment.status == AssignmentStatus.WAITING, _for_me(actor))
+    )
+    query = _filters(query, filters)
+    after = decode_cursor(cursor, 3)
+    if after:
+        try:
+            rank, created, last_id = int(after[0]), datetime.fromisoformat(after[1]), int(after[2])
+        except (TypeError, ValueError) as exc:
+            raise _bad_cursor() from exc
+        query = query.where(
+            or_(
+                StepAssignment.urgency_rank < rank,
+                and_(
+                    StepAssignment.urgency_rank == rank,
+                    or_(
+                        StepAssignment.created_at > created,
+                        and_(StepAssignment.created_at == created, StepAssignment.id > last_id),
+                    ),
+                ),
+            )
+        )
+    rows = list(
+        session().execute(
+            query.order_by(
+                StepAssignment.urgency_rank.desc(), StepAssignment.created_at, StepAssignment.id
+            ).limit(limit + 1)
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    today = _today()
+    items = [
+        _item(document, today, assignment=assignment, actor=actor) for assignment, document in rows
+    ]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1][0]
+        next_cursor = encode_cursor([last.urgency_rank, last.created_at.isoformat(), last.id])
+    return Page(items, next_cursor)
+
+
+def _item(
+    document: Document,
+    today: Any,
+    *,
+    assignment: StepAssignment | None = None,
+    actor: User | None = None,
+) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "document": document,
+        "overdue": bool(
+            document.due_date
+            and document.due_date < today
+            and document.status in (*IN_PROGRESS, DocumentStatus.DRAFT)
+        ),
+    }
+    if assignment is not None:
+        step = assignment.step
+        item.update(
+            assignment_id=assignment.id,
+            step={"position": step.position, "kind": step.kind, "label": step.label},
+            arrived_at=assignment.created_at,
+            on_behalf_of=(
+                {"id": assignment.user.id, "full_name": assignment.user.full_name}
+                if actor is not None and assignment.user_id != actor.id
+                else None
+            ),
+        )
+    return item
+
+
+def _document_page(
+    query: Select,
+    order: list[Any],
+    cursor_values: Any,
+    cursor: str | None,
+    arity: int,
+    where_after: Any,
+    limit: int,
+) -> Page:
+    after = decode_cursor(cursor, arity)
+    if after:
+        try:
+            query = query.where(where_after(after))
+        except (TypeError, ValueError) as exc:
+            raise _bad_cursor() from exc
+    rows = list(session().execute(query.order_by(*order).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    today = _today()
+    items = [_item(row[0], today) for row in rows]
+    return Page(items, encode_cursor(cursor_values(rows[-1])) if more and rows else None)
+
+
+def submitted(actor: User, filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
+    """Tôi trình: my drafts on their way (or back with me), most urgent first, oldest first."""
+    query = (
+        select(Document)
+        .join(DocumentParticipant, DocumentParticipant.document_id == Document.id)
+        .where(
+            DocumentParticipant.user_id == actor.id,
+            DocumentParticipant.role == ParticipantRole.DRAFTER,
+            Document.status != DocumentStatus.DRAFT,
+        )
+    )
+    query = _filters(query, filters)
+
+    def after(values: list[Any]) -> Any:
+        rank, submitted_at, last_id = (
+            int(values[0]),
+            datetime.fromisoformat(values[1]),
+            int(values[2]),
+        )
+        return or_(
+            Document.urgency_rank < rank,
+            and_(
+                Document.urgency_rank == rank,
+                or_(
+                    Document.submitted_at > submitted_at,
+                    and_(Document.submitted_at == submitted_at, Document.id > last_id),
+                ),
+            ),
+        )
+
+    return _document_page(
+        query,
+        [Document.urgency_rank.desc(), Document.submitted_at, Document.id],
+        lambda row: [row[0].urgency_rank, row[0].submitted_at.isoformat(), row[0].id],
+        cursor,
+        3,
+        after,
+        limit,
+    )
+
+
+def done(actor: User, filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
+    """Tôi đã xử lý: documents I acted on, the most recent action first."""
+    mine = (
+        select(
+            WorkflowAction.document_id.label("document_id"),
+            func.max(WorkflowAction.id).label("last_action_id"),
+        )
+        .where(WorkflowAction.actor_id == actor.id, WorkflowAction.action.in_(ACTOR_ACTIONS))
+        .group_by(WorkflowAction.document_id)
+        .subquery()
+    )
+    query = select(Document, mine.c.last_action_id).join(mine, mine.c.document_id == Document.id)
+    query = _filters(query, filters)
+    return _document_page(
+        query,
+        [mine.c.last_action_id.desc()],
+        lambda row: [row[1]],
+        cursor,
+        1,
+        lambda values: mine.c.last_action_id < int(values[0]),
+        limit,
+    )
+
+
+def following(actor: User, filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
+    """Theo dõi: documents I follow, most recently changed first."""
+    query = (
+        select(Document)
+        .join(DocumentParticipant, DocumentParticipant.document_id == Document.id)
+        .where(
+            DocumentParticipant.user_id == actor.id,
+            DocumentParticipant.role == ParticipantRole.WATCHER,
+        )
+    )
+    query = _filters(query, filters)
+
+    def after(values: list[Any]) -> Any:
+        updated, last_id = datetime.fromisoformat(values[0]), int(values[1])
+        return or_(
+            Document.updated_at < updated,
+            and_(Document.updated_at == updated, Document.id < last_id),
+        )
+
+    return _document_page(
+        query,
+        [Document.updated_at.desc(), Document.id.desc()],
+        lambda row: [row[0].updated_at.isoformat(), row[0].id],
+        cursor,
+        2,
+        after,
+        limit,
+    )
+
+
+def counts(actor: User) -> dict[str, int]:
+    """The badges, in one call: a handful of index-only counts."""
+    s = session()
+    base = (
+        select(func.count())
+        .select_from(StepAssignment)
+        .join(Document, Document.id == StepAssignment.document_id)
+        .where(StepAssignment.status == AssignmentStatus.WAITING, _for_me(actor))
+    )
+    urgent_rank = URGENCY_RANK[Urgency.KHAN]
+    mine_drafted = (
+        select(func.count())
+        .select_from(Document)
+        .join(DocumentParticipant, DocumentParticipant.document_id == Document.id)
+        .where(
+            DocumentParticipant.user_id == actor.id,
+            DocumentParticipant.role == ParticipantRole.DRAFTER,
+        )
+    )
+    return {
+        "waiting": s.scalar(base),
+        "waiting_urgent": s.scalar(base.where(StepAssignment.urgency_rank >= urgent_rank)),
+        "waiting_overdue": s.scalar(
+            base.where(Document.due_date.is_not(None), Document.due_date < _today())
+        ),
+        "returned_to_me": s.scalar(mine_drafted.where(Document.status == DocumentStatus.RETURNED)),
+        "submitted_in_progress": s.scalar(
+            mine_drafted.where(
+                Document.status.in_([DocumentStatus.IN_REVIEW, DocumentStatus.SIGNED])
+            )
+        ),
+        "following": s.scalar(
+            select(func.count())
+            .select_from(DocumentParticipant)
+            .where(
+                DocumentParticipant.user_id == actor.id,
+                DocumentParticipant.role == ParticipantRole.WATCHER,
+            )
+        ),
+        "notifications_unread": notifications.unread_count(actor),
+    }
+
+
+# -- timeline --------------------------------------------------------------------------------
+
+
+def _person(user: User | None, position: str = "") -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.id, "full_name": user.full_name, "position_title": position}
+
+
+def timeline(actor: User, document_id: int) -> list[dict[str, Any]]:
+    """Everything that happened to a document, oldest first: versions, route actions and
+    instructions — who, when, from which device, and which version they saw."""
+    document = documents.get_document(actor, document_id)
+    s = session()
+    device_names = {}
+    events: list[tuple[Any, int, dict[str, Any]]] = []
+
+    versions = s.scalars(
+        select(DocumentVersion)
+        .where(DocumentVersion.document_id == document.id)
+        .order_by(DocumentVersion.number)
+    )
+    for v in versions:
+        author = s.get(User, v.created_by_id)
+        events.append(
+            (
+                v.created_at,
+                0,
+                {
+                    "kind": "version",
+                    "at": v.created_at,
+                    "actor": _person(
+                        author, org_service.position_title(author, document.organisation_id)
+                    ),
+                    "version_number": v.number,
+                    "text": v.note,
+                },
+            )
+        )
+    actions = list(
+        s.scalars(
+            select(WorkflowAction)
+            .where(WorkflowAction.document_id == document.id)
+            .order_by(WorkflowAction.id)
+        )
+    )
+    instructions = list(
+        s.scalars(
+            select(Instruction)
+            .where(Instruction.document_id == document.id)
+            .order_by(Instruction.id)
+        )
+    )
+    device_ids = {a.device_id for a in actions} | {i.device_id for i in instructions}
+    device_ids.discard(None)
+    if device_ids:
+        device_names = {
+            row.id: row.name
+            for row in s.execute(select(Device.id, Device.name).where(Device.id.in_(device_ids)))
+        }
+    for a in actions:
+        step = a.step
+        events.append(
+            (
+                a.created_at,
+                1,
+                {
+                    "kind": "action",
+                    "action": a.action,
+                    "at": a.created_at,
+                    "actor": _person(a.actor, a.actor_position),
+                    "on_behalf_of": _person(a.on_behalf_of),
+                    "signing_prefix": "TUQ."
+                    if a.on_behalf_of_id
+                    else (step.signing_prefix if step and step.kind == StepKind.SIGN else None),
+                    "target": _person(a.target_user),
+                    "step": (
+                        {"position": step.position, "kind": step.kind, "label": step.label}
+                        if step
+                        else None
+                    ),
+                    "device": (
+                        {"id": a.device_id, "name": device_names.get(a.device_id)}
+                        if a.device_id
+                        else None
+                    ),
+                    "version_number": a.version_number,
+                    "text": a.comment,
+                },
+            )
+        )
+    for i in instructions:
+        events.append(
+            (
+                i.created_at,
+                2,
+                {
+                    "kind": "instruction",
+                    "at": i.created_at,
+                    "actor": _person(i.author, i.author_position),
+                    "device": (
+                        {"id": i.device_id, "name": device_names.get(i.device_id)}
+                        if i.device_id
+                        else None
+                    ),
+                    "version_number": i.version_number,
+                    "text": i.text,
+                },
+            )
+        )
+    events.sort(key=lambda e: (e[0], e[1]))
+    return [e[2] for e in events]

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from backend.core.pagination import PageArgsSchema
+from backend.core.schemas import PageSchema, VNDateTime
+from backend.documents.schemas import URGENCIES, DocumentSchema
+
+from .models import SigningPrefix, StepKind, StepMode
+
+KINDS = [k.value for k in StepKind]
+MODES = [m.value for m in StepMode]
+PREFIXES = [p.value for p in SigningPrefix]
+
+
+class ActorSpecSchema(Schema):
+    user_id = fields.Integer(load_default=None, allow_none=True)
+    unit_id = fields.Integer(
+        load_default=None, allow_none=True, metadata={"description": "the head(s) of this unit"}
+    )
+
+
+class StepSpecSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    mode = fields.String(load_default=StepMode.ALL.value, validate=validate.OneOf(MODES))
+    blocking = fields.Boolean(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "consult steps: wait for the answers (default: no)"},
+    )
+    signing_prefix = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(PREFIXES)
+    )
+    label = fields.String(load_default="", validate=validate.Length(max=200))
+    actors = fields.List(fields.Nested(ActorSpecSchema), required=True)
+
+
+def steps_for_storage(steps: list[dict]) -> list[dict]:
+    """Drop unset optional fields so templates store what the user meant."""
+    out = []
+    for step in steps:
+        clean = {k: v for k, v in step.items() if v not in (None, "") or k == "actors"}
+        clean["actors"] = [{k: v for k, v in a.items() if v is not None} for a in step["actors"]]
+        out.append(clean)
+    return out
+
+
+class RouteSetSchema(Schema):
+    steps = fields.List(fields.Nested(StepSpecSchema), load_default=None)
+    template_id = fields.Integer(load_default=None)
+
+
+class PersonSchema(Schema):
+    id = fields.Integer()
+    full_name = fields.String()
+    position_title = fields.String()
+
+
+class StepActorSchema(Schema):
+    user_id = fields.Integer(allow_none=True)
+    unit_id = fields.Integer(allow_none=True)
+    user_name = fields.Function(lambda a: a.user.full_name if a.user else None)
+
+
+class AssignmentSchema(Schema):
+    id = fields.Integer()
+    user_id = fields.Integer()
+    user_name = fields.Function(lambda a: a.user.full_name)
+    status = fields.String()
+    created_at = VNDateTime()
+    acted_at = VNDateTime(allow_none=True)
+
+
+class RouteStepSchema(Schema):
+    id = fields.Integer()
+    position = fields.Integer()
+    kind = fields.String()
+    mode = fields.String()
+    blocking = fields.Boolean()
+    signing_prefix = fields.String(allow_none=True)
+    label = fields.String()
+    status = fields.String()
+    activated_at = VNDateTime(allow_none=True)
+    completed_at = VNDateTime(allow_none=True)
+    actors = fields.List(fields.Nested(StepActorSchema))
+    assignments = fields.List(fields.Nested(AssignmentSchema))
+
+
+class RouteSchema(Schema):
+    document_id = fields.Integer()
+    status = fields.String()
+    etag = fields.String()
+    steps = fields.List(fields.Nested(RouteStepSchema))
+
+
+class RouteTemplateSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    organisation_id = fields.Integer(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    document_type_id = fields.Integer(load_default=None, allow_none=True)
+    unit_id = fields.Integer(load_default=None, allow_none=True)
+    steps = fields.List(fields.Nested(StepSpecSchema), required=True)
+    created_at = VNDateTime(dump_only=True)
+
+
+class TemplateArgsSchema(Schema):
+    document_type_id = fields.Integer(load_default=None)
+    unit_id = fields.Integer(load_default=None)
+
+
+class CommentSchema(Schema):
+    comment = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class ReplySchema(Schema):
+    comment = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class ReturnSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class ForwardSchema(Schema):
+    to_user_id = fields.Integer(required=True)
+    comment = fields.String(load_default="", validate=validate.Length(max=4000))
+
+
+class IssueSchema(Schema):
+    recipients = fields.String(
+        load_default="", validate=validate.Length(max=4000), metadata={"description": "nơi nhận"}
+    )
+    copies = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class IncomingRegistrationSchema(Schema):
+    sender_name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    sender_code = fields.String(load_default="", validate=validate.Length(max=13))
+    number_symbol = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    document_date = fields.Date(required=True)
+    recipients = fields.String(load_default="", validate=validate.Length(max=2000))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+    accept_duplicate = fields.Boolean(load_default=False)
+
+
+class IncomingRegisteredSchema(Schema):
+    document = fields.Nested(DocumentSchema)
+    incoming_number = fields.Integer(metadata={"description": "số đến"})
+    year = fields.Integer()
+
+
+class InstructionCreateSchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+
+
+class InstructionSchema(Schema):
+    id = fields.Integer()
+    document_id = fields.Integer()
+    author = fields.Function(
+        lambda i: {
+            "id": i.author.id,
+            "full_name": i.author.full_name,
+            "position_title": i.author_position,
+        }
+    )
+    text = fields.String()
+    version_number = fields.Integer()
+    created_at = VNDateTime()
+
+
+class QuickPhraseSchema(Schema):
+    id = fields.Integer(dump_only=True, allow_none=True)
+    text = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+
+class InboxArgsSchema(PageArgsSchema):
+    urgency = fields.String(validate=validate.OneOf(URGENCIES))
+    document_type_id = fields.Integer()
+    unit_id = fields.Integer()
+    overdue = fields.Boolean()
+    q = fields.String(validate=validate.Length(max=200))
+
+
+class StepRefSchema(Schema):
+    position = fields.Integer()
+    kind = fields.String()
+    label = fields.String()
+
+
+class InboxItemSchema(Schema):
+    document = fields.Nested(DocumentSchema)
+    overdue = fields.Boolean()
+    assignment_id = fields.Integer()
+    step = fields.Nested(StepRefSchema)
+    arrived_at = VNDateTime()
+    on_behalf_of = fields.Dict(
+        allow_none=True, metadata={"description": "set when the item is delegated to you (TUQ.)"}
+    )
+
+
+class InboxPageSchema(PageSchema):
+    items = fields.List(fields.Nested(InboxItemSchema))
+
+
+class CountsSchema(Schema):
+    waiting = fields.Integer()
+    waiting_urgent = fields.Integer()
+    waiting_overdue = fields.Integer()
+    returned_to_me = fields.Integer()
+    submitted_in_progress = fields.Integer()
+    following = fields.Integer()
+    notifications_unread = fields.Integer()
+
+
+class TimelineEventSchema(Schema):
+    kind = fields.String(metadata={"description": "version | action | instruction"})
+    action = fields.String()
+    at = VNDateTime()
+    actor = fields.Nested(PersonSchema)
+    on_behalf_of = fields.Nested(PersonSchema, allow_none=True)
+    signing_prefix = fields.String(allow_none=True)
+    target = fields.Nested(PersonSchema, allow_none=True)
+    step = fields.Nested(StepRefSchema, allow_none=True)
+    device = fields.Dict(allow_none=True)
+    version_number = fields.Integer()
+    text = fields.String()
