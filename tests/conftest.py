@@ -7,6 +7,7 @@ import io
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import psycopg
@@ -130,6 +131,18 @@ def clean_state(app: Flask, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> I
 
 
 @pytest.fixture
+def frozen_clock() -> Iterator[Callable[[datetime], None]]:
+    """Set the application's clock (UTC-aware datetimes); real time again afterwards."""
+    from backend.core import timeutil
+
+    def freeze(moment: datetime) -> None:
+        timeutil._clock = lambda: moment
+
+    yield freeze
+    timeutil._clock = None
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
@@ -170,6 +183,8 @@ class World:
 PEOPLE = [
     # key, org, unit, role, title, full name
     ("leader", "A", None, "leader", "Phó Chủ tịch", "Lê Thị Hồng Hạnh"),
+    ("chairman", "A", None, "leader", "Chủ tịch", "Nguyễn Văn Thắng"),
+    ("leader2", "A", None, "leader", "Phó Chủ tịch", "Trần Quốc Bảo"),
     ("head", "A", "KT", "head", "Trưởng phòng", "Hoàng Thị Lan"),
     ("specialist", "A", "KT", "specialist", "Chuyên viên", "Đặng Văn Hùng"),
     ("specialist_vx", "A", "VX", "specialist", "Chuyên viên", "Bùi Quang Huy"),

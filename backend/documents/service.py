@@ -88,12 +88,15 @@ def visibility_clause(user: User) -> ColumnElement[bool]:
 def _delegated_clauses(user: User) -> list[ColumnElement[bool]]:
     """A deputy sees what waits for the person who delegated to them, within the
     delegation's scope, for as long as it is active (ủy quyền); never secret documents."""
-    from backend.workflow.models import AssignmentStatus, StepAssignment
+    from backend.workflow.models import AssignmentStatus, RouteStep, StepAssignment, StepKind
 
     clauses = []
     for delegation in org_service.active_delegations_to(user):
+        kinds = [StepKind.REVIEW, StepKind.CONSULT] if delegation.can_approve else []
+        kinds += [StepKind.SIGN] if delegation.can_sign else []
         conditions = [
             StepAssignment.document_id == Document.id,
+            StepAssignment.step_id.in_(select(RouteStep.id).where(RouteStep.kind.in_(kinds))),
             StepAssignment.user_id == delegation.delegator_id,
             StepAssignment.status == AssignmentStatus.WAITING,
             Document.secrecy == Secrecy.NORMAL,  # secret documents: named people only

@@ -333,7 +333,7 @@ def revoke_delegation(actor: User, delegation_id: int) -> Delegation:
     """Takes effect at once: the deputy's next request no longer sees the items."""
     with atomic() as s:
         delegation = s.scalar(
-            select(Delegation).where(Delegation.id == delegation_id).with_for_update()
+            select(Delegation).where(Delegation.id == delegation_id).with_for_update(of=Delegation)
         )
         if (
             delegation is None

@@ -86,7 +86,11 @@ class RouteStep(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     actors: Mapped[list[StepActor]] = relationship(
-        back_populates="step", lazy="selectin", order_by="StepActor.id"
+        back_populates="step",
+        lazy="selectin",
+        order_by="StepActor.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
 
 
