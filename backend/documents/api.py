@@ -19,6 +19,7 @@ from .schemas import (
     DocumentMetaSchema,
     DocumentPageSchema,
     DocumentUpdateSchema,
+    PageImageArgsSchema,
     ParticipantCreateSchema,
     ParticipantSchema,
     VersionFormSchema,
@@ -136,4 +137,19 @@ class FileContent(MethodView):
             max_age=0,
         )
         response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
+        return response
+
+
+@blp.route("/documents/<int:document_id>/files/<int:file_id>/pages/<int:page>")
+class PageImage(MethodView):
+    @blp.arguments(PageImageArgsSchema, location="query")
+    @blp.response(200, content_type="image/webp")
+    def get(self, args: dict, document_id: int, file_id: int, page: int):
+        """A page as a WebP image at the device's width (CSS px) and pixel density"""
+        path, etag = service.page_image(
+            current_user(), document_id, file_id, page, args["width"], args["dpr"]
+        )
+        response = send_file(path, mimetype="image/webp", conditional=True, etag=etag)
+        # the image of a given file, page and size never changes
+        response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
         return response

@@ -126,3 +126,16 @@ class DocumentListArgsSchema(PageArgsSchema):
 
 class DocumentPageSchema(PageSchema):
     items = fields.List(fields.Nested(DocumentSchema))
+
+
+class PageImageArgsSchema(Schema):
+    width = fields.Integer(
+        load_default=390,
+        validate=validate.Range(min=100, max=4000),
+        metadata={"description": "CSS pixels the page is shown at"},
+    )
+    dpr = fields.Float(
+        load_default=2.0,
+        validate=validate.Range(min=1, max=4),
+        metadata={"description": "device pixel ratio"},
+    )

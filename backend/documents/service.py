@@ -11,6 +11,7 @@ from typing import Any, BinaryIO
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.audit import service as audit
@@ -23,6 +24,7 @@ from backend.core.timeutil import utcnow
 from backend.org import service as org_service
 from backend.org.models import Membership, Role, User
 
+from . import pages
 from .files import FileProblem, check_file, clean_filename
 from .models import (
     URGENCY_RANK,
@@ -107,6 +109,15 @@ def _delegated_clauses(user: User) -> list[ColumnElement[bool]]:
             conditions.append(Document.unit_id.in_(delegation.unit_ids))
         clauses.append(exists().where(*conditions))
     return clauses
+
+
+def summary_load_options() -> list[Any]:
+    """For lists of documents: what a summary shows, nothing more (no participants, no
+    memberships of the people named)."""
+    return [
+        lazyload(Document.participants),
+        joinedload(Document.created_by).lazyload(User.memberships),
+    ]
 
 
 def get_document(actor: User, document_id: int, *, for_update: bool = False) -> Document:
@@ -304,7 +315,9 @@ def list_documents(
         )
     rows = list(
         session().scalars(
-            query.order_by(Document.created_at.desc(), Document.id.desc()).limit(limit + 1)
+            query.options(*summary_load_options())
+            .order_by(Document.created_at.desc(), Document.id.desc())
+            .limit(limit + 1)
         )
     )
     more = len(rows) > limit
@@ -473,3 +486,20 @@ def get_file(actor: User, document_id: int, file_id: int) -> tuple[DocumentFile,
     if not path.exists():
         raise NotFound("The file's content is missing from storage.", code="blob-missing")
     return file, path
+
+
+def page_image(
+    actor: User, document_id: int, file_id: int, page: int, css_width: int, dpr: float
+) -> tuple[Path, str]:
+    """A page of a PDF file as a WebP image for the phone: (path, etag)."""
+    file, path = get_file(actor, document_id, file_id)
+    if file.content_type != "application/pdf" or not file.page_count:
+        raise ValidationFailed(
+            "Only PDF files have page images.", {"file_id": ["Not a PDF."]}, code="not-pdf"
+        )
+    if not 1 <= page <= file.page_count:
+        raise NotFound(f"The file has {file.page_count} pages.", code="no-such-page")
+    pixels = pages.pixel_width(css_width, dpr)
+    cache_dir = Path(current_app.extensions["settings"].var_dir) / "cache" / "pages"
+    image = pages.render_page(path, cache_dir, file.blob_sha256, page, pixels)
+    return image, f"{file.blob_sha256[:16]}-{page}-{pixels}"

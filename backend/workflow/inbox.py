@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from backend.auth.models import Device
 from backend.core.db import session
@@ -92,7 +93,11 @@ def waiting(actor: User, filters: dict[str, Any], cursor: str | None, limit: int
         .join(Document, Document.id == StepAssignment.document_id)
         .where(StepAssignment.status == AssignmentStatus.WAITING, _for_me(actor))
     )
-    query = _filters(query, filters)
+    query = _filters(query, filters).options(
+        *documents.summary_load_options(),
+        joinedload(StepAssignment.step).lazyload(RouteStep.actors),
+        joinedload(StepAssignment.user).lazyload(User.memberships),
+    )
     after = decode_cursor(cursor, 3)
     if after:
         try:
@@ -176,6 +181,7 @@ def _document_page(
             query = query.where(where_after(after))
         except (TypeError, ValueError) as exc:
             raise _bad_cursor() from exc
+    query = query.options(*documents.summary_load_options())
     rows = list(session().execute(query.order_by(*order).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]

@@ -298,3 +298,36 @@ def test_incoming_documents_are_registered_by_the_clerk_only(client, world):
     r = upload_document(client, world["clerk"], direction="incoming")
     assert r.status_code == 201
     assert r.json["direction"] == "incoming"
+
+
+def test_pages_are_served_as_images_sized_for_the_phone(client, world):
+    from io import BytesIO
+
+    from PIL import Image
+
+    created = upload_document(
+        client, world["specialist"], pdf=make_pdf(3), attachments=[(b"PK\x03\x04 docx", "a.docx")]
+    ).json
+    main = next(f for f in created["files"] if f["kind"] == "main")
+    url = f"/api/documents/{created['id']}/files/{main['id']}/pages"
+    headers = world["specialist"].headers
+    r = client.get(f"{url}/2?width=390&dpr=2", headers=headers)
+    assert r.status_code == 200 and r.mimetype == "image/webp"
+    image = Image.open(BytesIO(r.data))
+    assert image.format == "WEBP" and image.width == 800  # 780 px rounded up to the bucket
+    assert abs(image.height / image.width - 842 / 595) < 0.01  # A4 portrait kept
+    assert len(r.data) < 150_000
+    assert "immutable" in r.headers["Cache-Control"]
+    again = client.get(
+        f"{url}/2?width=390&dpr=2", headers={**headers, "If-None-Match": r.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    assert client.get(f"{url}/4", headers=headers).status_code == 404
+    assert client.get(f"{url}/0", headers=headers).status_code == 404
+    assert client.get(f"{url}/1?width=abc", headers=headers).status_code == 422
+    attachment = next(f for f in created["files"] if f["kind"] == "attachment")
+    r = client.get(
+        f"/api/documents/{created['id']}/files/{attachment['id']}/pages/1", headers=headers
+    )
+    assert r.status_code == 422 and r.json["code"] == "not-pdf"
+    assert client.get(f"{url}/1", headers=world["outsider"].headers).status_code == 404
