@@ -63,6 +63,11 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     )
 
     db.init_app(app, settings.database_url)
+    from backend import tasks
+    from backend.core.queue import queue_for
+
+    app.extensions["queue"] = queue_for(settings)
+    app.extensions["tasks"] = tasks.register(app.extensions["queue"])
     init_ratelimit(app, settings.redis_url)
     init_request_logging(app)
     register_error_handlers(app)
@@ -88,6 +93,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     from backend.notifications.api import blp as notifications_blp
     from backend.org.api import blp as org_blp
     from backend.registers.api import blp as registers_blp
+    from backend.webhooks.api import blp as webhooks_blp
     from backend.workflow.api import blp as workflow_blp
 
     for blueprint in (
@@ -97,6 +103,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         workflow_blp,
         registers_blp,
         notifications_blp,
+        webhooks_blp,
         audit_blp,
     ):
         api.register_blueprint(blueprint)

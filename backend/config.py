@@ -56,6 +56,14 @@ class Settings:
     log_json: bool = True
     timezone: str = "Asia/Ho_Chi_Minh"
     pwa_dist: str = str(PROJECT_ROOT / "pwa" / "dist")
+    # Web Push (VAPID): the private key as PEM (or generated into var/ on first run)
+    vapid_private_key: str = ""
+    vapid_subject: str = "mailto:quantri@trinhky.local"
+    push_concurrency: int = 16
+    push_max_attempts: int = 6
+    reminder_before_hours: int = 24
+    webhook_max_attempts: int = 6
+    webhook_disable_after: int = 10
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -11,9 +11,16 @@ from backend.documents.models import (
     DocumentParticipant,
     DocumentVersion,
 )
-from backend.notifications.models import Notification
+from backend.notifications.models import (
+    Notification,
+    NotificationPreference,
+    PushDelivery,
+    PushSubscription,
+    Reminder,
+)
 from backend.org.models import Delegation, DocumentType, Membership, Organisation, Unit, User
 from backend.registers.models import RegisterCounter, RegisterEntry
+from backend.webhooks.models import WebhookDelivery, WebhookEndpoint
 from backend.workflow.models import (
     Instruction,
     QuickPhrase,
@@ -25,6 +32,12 @@ from backend.workflow.models import (
 )
 
 __all__ = [
+    "NotificationPreference",
+    "PushDelivery",
+    "PushSubscription",
+    "Reminder",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "Delegation",
     "Instruction",
     "Notification",

@@ -125,6 +125,7 @@ def clean_state(app: Flask, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> I
     with app.app_context():
         seed_reference_data()
     limiter.reset()
+    app.extensions["queue"].flush()  # no task of an earlier test is left for this one
     yield
     with app.app_context():
         _empty_database()
@@ -363,3 +364,20 @@ def standard_route(world: World) -> list[dict]:
         {"kind": "sign", "actors": [{"user_id": world["leader"].id}]},
         {"kind": "issue", "actors": [{"user_id": world["clerk"].id}]},
     ]
+
+
+def run_worker(app: Flask) -> int:
+    """Do what the worker process would: run every queued task, in order."""
+    huey = app.extensions["queue"]
+    ran = 0
+    with app.app_context():
+        while (task := huey.dequeue()) is not None:
+            task.execute()
+            ran += 1
+    return ran
+
+
+def run_periodic(app: Flask, name: str) -> object:
+    """Run one periodic task now (the sweep, the reminders) as the worker would."""
+    with app.app_context():
+        return getattr(app.extensions["tasks"], name).call_local()

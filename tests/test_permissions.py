@@ -25,6 +25,12 @@ class Case:
     body: str = "none"  # none | json:<name> | upload | version
 
 
+SUBSCRIPTION = {
+    "endpoint": "https://push.example.test/send/abc123",
+    "keys": {"p256dh": "B" + "A" * 86, "auth": "c2VjcmV0LWF1dGgtMTY"},
+}
+
+
 def in_30_days() -> str:
     return (datetime.now(UTC) + timedelta(days=30)).isoformat()
 
@@ -60,7 +66,26 @@ def objects(client, world) -> dict[str, Any]:
         },
         headers=world["leader"].headers,
     ).json["id"]
+    subscription = client.post(
+        "/api/push/subscriptions", json=SUBSCRIPTION, headers=world["leader"].headers
+    ).json["id"]
+    webhook = client.post(
+        "/api/webhooks",
+        json={
+            "organisation_id": world.org_a,
+            "url": "https://cong-dich-vu-cong.example.vn/hook",
+            "events": ["document.submitted"],
+        },
+        headers=world["admin"].headers,
+    ).json["id"]
+    hooked = upload_document(client, world["specialist"]).json["id"]
+    set_route(client, world["specialist"], hooked, standard_route(world))
+    act(client, world["specialist"], hooked, "submit")
+    deliveries = client.get(f"/api/webhooks/{webhook}/deliveries", headers=world["admin"].headers)
     return {
+        "subscription": subscription,
+        "webhook": webhook,
+        "delivery": deliveries.json["items"][0]["id"],
         "org": world.org_a,
         "user": world["specialist_vx"].id,
         "doc": draft["id"],
@@ -208,6 +233,29 @@ CASES = [
     Case("GET", "/api/notifications", everyone(200)),
     Case("POST", "/api/notifications/{notification}/read", everyone(404, head=200)),
     Case("POST", "/api/notifications/read-all", everyone(200)),
+    # -- push and preferences --
+    Case("GET", "/api/push/vapid-public-key", everyone(200)),
+    Case("GET", "/api/push/subscriptions", everyone(200)),
+    Case("POST", "/api/push/subscriptions", everyone(201), "json:subscription"),
+    Case("DELETE", "/api/push/subscriptions/{subscription}", everyone(404, leader=204)),
+    Case("GET", "/api/me/notification-preferences", everyone(200)),
+    Case("PUT", "/api/me/notification-preferences", everyone(200), "json:preferences"),
+    # -- webhooks: the agency's admins only --
+    Case("GET", "/api/webhooks?organisation_id={org}", everyone(403, admin=200, outsider=404)),
+    Case("POST", "/api/webhooks", everyone(403, admin=201, outsider=404), "json:webhook"),
+    Case(
+        "PATCH",
+        "/api/webhooks/{webhook}",
+        everyone(403, admin=200, outsider=404),
+        "json:webhook_patch",
+    ),
+    Case("GET", "/api/webhooks/{webhook}/deliveries", everyone(403, admin=200, outsider=404)),
+    Case(
+        "POST",
+        "/api/webhooks/{webhook}/deliveries/{delivery}/resend",
+        everyone(403, admin=200, outsider=404),
+    ),
+    Case("DELETE", "/api/webhooks/{webhook}", everyone(403, admin=204, outsider=404)),
     Case("GET", "/api/delegations", everyone(200)),
     Case(
         "POST",
@@ -272,6 +320,21 @@ def _body(kind: str, world, objects) -> dict[str, Any]:
             "steps": standard_route(world),
         },
         "phrase": {"text": "Nhất trí, trình ký."},
+        "subscription": {
+            "endpoint": "https://push.example.test/send/other",
+            "keys": SUBSCRIPTION["keys"],
+        },
+        "preferences": {
+            "muted_kinds": ["document.completed"],
+            "quiet_start": "22:00",
+            "quiet_end": "06:30",
+        },
+        "webhook": {
+            "organisation_id": world.org_a,
+            "url": "https://egov.example.vn/hook",
+            "events": ["document.issued"],
+        },
+        "webhook_patch": {"events": ["document.issued", "document.signed"]},
         "delegation": {
             "organisation_id": world.org_a,
             "deputy_id": world["specialist_vx"].id,

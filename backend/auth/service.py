@@ -223,6 +223,10 @@ def _revoke(device: Device, reason: str, actor: User) -> None:
         if device.revoked_at is None:
             device.revoked_at = utcnow()
             device.revoked_reason = reason
+        # a lost phone must not keep showing the agency's documents on its lock screen
+        from backend.notifications import service as notifications
+
+        notifications.forget_device(device.id)
         audit.record(
             "auth.device_revoked",
             "device",

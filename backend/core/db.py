@@ -3,7 +3,8 @@ and ``atomic()`` — the single way a service makes its changes all-or-nothing."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -13,6 +14,8 @@ from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger("trinhky.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -128,6 +131,22 @@ def atomic() -> Iterator[Session]:
     except BaseException:
         if depth == 0:
             s.rollback()
+            s.info.pop("on_commit", None)
         raise
     finally:
         s.info["atomic_depth"] = depth
+    if depth == 0:
+        for callback in s.info.pop("on_commit", []):
+            try:
+                callback()
+            except Exception:  # the change is committed; a periodic sweep finishes the job
+                log.exception("after-commit callback failed")
+
+
+def on_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the surrounding ``atomic()`` block has committed (e.g. to
+    enqueue delivery of what it wrote); dropped if it rolls back."""
+    s = session()
+    if s.info.get("atomic_depth", 0) == 0:
+        raise RuntimeError("on_commit() belongs inside an atomic() block")
+    s.info.setdefault("on_commit", []).append(callback)

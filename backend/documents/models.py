@@ -179,7 +179,8 @@ class DocumentParticipant(Base):
     __tablename__ = "document_participants"
     __table_args__ = (
         UniqueConstraint("document_id", "user_id", "role"),
-        Index("ix_document_participants_user", "user_id", "document_id"),
+        # "my documents as drafter / watcher": the role narrows it before any row is read
+        Index("ix_document_participants_user_role", "user_id", "role", "document_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,14 +3,18 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from backend.auth.guard import current_user
+from backend.auth.guard import current_device_id, current_user
 
 from . import service
 from .schemas import (
     NotificationListArgsSchema,
     NotificationPageSchema,
     NotificationSchema,
+    PreferencesSchema,
     ReadAllSchema,
+    SubscriptionCreateSchema,
+    SubscriptionSchema,
+    VapidKeySchema,
 )
 
 blp = Blueprint("notifications", __name__, url_prefix="/api", description="In-app notifications")
@@ -41,3 +45,45 @@ class NotificationsReadAll(MethodView):
     def post(self):
         """Mark all my notifications read"""
         return {"marked": service.mark_all_read(current_user())}
+
+
+@blp.route("/push/vapid-public-key")
+class VapidKey(MethodView):
+    @blp.response(200, VapidKeySchema)
+    def get(self):
+        """The key the browser subscribes with (applicationServerKey)"""
+        return {"public_key": service.vapid_public_key()}
+
+
+@blp.route("/push/subscriptions")
+class Subscriptions(MethodView):
+    @blp.response(200, SubscriptionSchema(many=True))
+    def get(self):
+        """My push subscriptions, with the device each belongs to"""
+        return service.list_subscriptions(current_user())
+
+    @blp.arguments(SubscriptionCreateSchema)
+    @blp.response(201, SubscriptionSchema)
+    def post(self, data: dict):
+        """Subscribe this device to Web Push (replaces its earlier subscription)"""
+        return service.subscribe(current_user(), current_device_id(), data)
+
+
+@blp.route("/push/subscriptions/<int:subscription_id>")
+class SubscriptionView(MethodView):
+    @blp.response(204)
+    def delete(self, subscription_id: int):
+        service.unsubscribe(current_user(), subscription_id)
+
+
+@blp.route("/me/notification-preferences")
+class Preferences(MethodView):
+    @blp.response(200, PreferencesSchema)
+    def get(self):
+        """Which kinds I want pushed, and my quiet hours (Vietnam time)"""
+        return service.get_preferences(current_user())
+
+    @blp.arguments(PreferencesSchema)
+    @blp.response(200, PreferencesSchema)
+    def put(self, data: dict):
+        return service.update_preferences(current_user(), data)

@@ -1,19 +1,58 @@
-"""Writing notifications with the change that causes them, and reading them back.
-Delivery (Web Push) is the worker's job; nothing is sent from inside a request."""
+"""Notifications: written with the change that causes them, read in the in-app centre,
+delivered as Web Push by the worker (at least once per device; the Topic header folds a
+redelivered message into the undelivered one), deadline reminders.
+
+Nothing is sent from inside a request: ``notify`` only writes rows and, once the
+transaction has committed, enqueues their delivery.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from flask import current_app
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
-from backend.core.db import atomic, session
-from backend.core.errors import NotFound
+from backend.core.db import atomic, on_commit, session
+from backend.core.errors import NotFound, ValidationFailed
 from backend.core.pagination import Page, decode_cursor, encode_cursor
-from backend.core.timeutil import utcnow
+from backend.core.timeutil import VN_TZ, to_vn, utcnow
+from backend.documents.models import URGENCY_RANK, Document, DocumentStatus, Urgency
 from backend.org.models import User
 
-from .models import Notification
+from . import push
+from .models import (
+    Notification,
+    NotificationPreference,
+    PushDelivery,
+    PushState,
+    PushSubscription,
+    Reminder,
+)
+
+PUSH_TTL = 2 * 24 * 3600
+PUSH_URGENCY = {"hoa_toc": "high", "thuong_khan": "high", "khan": "normal", "normal": "normal"}
+MAX_BODY = 600  # keeps the encrypted payload well under the 4 KB push limit
+SWEEP_GRACE = timedelta(seconds=20)  # leave just-committed rows to their own enqueue
+KINDS = [
+    "step.review",
+    "step.consult",
+    "step.sign",
+    "step.issue",
+    "document.returned",
+    "document.instruction",
+    "document.completed",
+    "consult.replied",
+    "deadline.due_soon",
+    "deadline.overdue",
+    "delegation.started",
+    "delegation.ended",
+]
 
 
 def notify(
@@ -23,11 +62,14 @@ def notify(
     body: str = "",
     *,
     document_id: int | None = None,
-    urgent: bool = False,
+    urgency: str = Urgency.NORMAL,
+    urgent: bool | None = None,
     exclude: int | None = None,
 ) -> list[Notification]:
-    """Call inside the service's ``atomic()`` block: the rows commit with the change."""
+    """Call inside the service's ``atomic()`` block: the rows commit with the change, and
+    their push delivery is enqueued after the commit."""
     s = session()
+    is_urgent = urgent if urgent is not None else URGENCY_RANK[Urgency(urgency)] >= 2
     rows = [
         Notification(
             user_id=user_id,
@@ -35,13 +77,27 @@ def notify(
             title=title[:200],
             body=body,
             document_id=document_id,
-            urgent=urgent,
+            urgent=is_urgent,
+            urgency=urgency,
+            push_state=PushState.PENDING,
         )
         for user_id in dict.fromkeys(user_ids)
         if user_id != exclude
     ]
+    if not rows:
+        return rows
     s.add_all(rows)
+    s.flush()
+    ids = [n.id for n in rows]
+    on_commit(lambda: enqueue(ids))
     return rows
+
+
+def enqueue(ids: list[int]) -> None:
+    current_app.extensions["tasks"].deliver_notifications(ids)
+
+
+# -- the in-app centre -------------------------------------------------------------------
 
 
 def list_notifications(actor: User, *, unread_only: bool, cursor: str | None, limit: int) -> Page:
@@ -83,3 +139,369 @@ def mark_all_read(actor: User) -> int:
             .values(read_at=utcnow())
         )
     return result.rowcount
+
+
+# -- subscriptions and preferences ----------------------------------------------------------
+
+
+def _sender() -> push.PushSender:
+    ext = current_app.extensions
+    if "push_sender" not in ext:
+        settings = ext["settings"]
+        vapid = push.load_vapid(settings.vapid_private_key, settings.var_dir)
+        ext["push_sender"] = push.PushSender(
+            vapid, settings.vapid_subject, pool_size=settings.push_concurrency * 2
+        )
+    return ext["push_sender"]
+
+
+def vapid_public_key() -> str:
+    return push.application_server_key(_sender().vapid)
+
+
+def subscribe(actor: User, device_id: int, data: dict[str, Any]) -> PushSubscription:
+    """Register this device's push endpoint (replacing the device's previous one)."""
+    endpoint = data["endpoint"]
+    if not endpoint.startswith("https://") and current_app.extensions["settings"].is_production:
+        raise ValidationFailed("Push endpoints use HTTPS.", {"endpoint": ["Not HTTPS."]})
+    with atomic() as s:
+        existing = s.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
+        s.execute(
+            delete(PushSubscription).where(
+                PushSubscription.device_id == device_id, PushSubscription.endpoint != endpoint
+            )
+        )
+        if existing is None:
+            existing = PushSubscription(endpoint=endpoint)
+            s.add(existing)
+        # the same browser may have been used by someone else before: it is now this device's
+        existing.user_id, existing.device_id = actor.id, device_id
+        existing.p256dh, existing.auth = data["keys"]["p256dh"], data["keys"]["auth"]
+        s.flush()
+    return existing
+
+
+def list_subscriptions(actor: User) -> list[PushSubscription]:
+    return list(
+        session().scalars(
+            select(PushSubscription)
+            .where(PushSubscription.user_id == actor.id)
+            .order_by(PushSubscription.id)
+        )
+    )
+
+
+def unsubscribe(actor: User, subscription_id: int) -> None:
+    with atomic() as s:
+        subscription = s.get(PushSubscription, subscription_id)
+        if subscription is None or subscription.user_id != actor.id:
+            raise NotFound("No such push subscription.")
+        s.delete(subscription)
+
+
+def forget_device(device_id: int) -> None:
+    """A revoked device gets no more pushes (inside the revoking transaction)."""
+    session().execute(delete(PushSubscription).where(PushSubscription.device_id == device_id))
+
+
+def get_preferences(actor: User) -> NotificationPreference:
+    prefs = session().get(NotificationPreference, actor.id)
+    return prefs or NotificationPreference(user_id=actor.id, muted_kinds=[])
+
+
+def update_preferences(actor: User, data: dict[str, Any]) -> NotificationPreference:
+    if bool(data.get("quiet_start")) != bool(data.get("quiet_end")):
+        raise ValidationFailed(
+            "Quiet hours need a start and an end.", {"quiet_end": ["Give both or neither."]}
+        )
+    unknown = set(data.get("muted_kinds", [])) - set(KINDS)
+    if unknown:
+        raise ValidationFailed(
+            "Unknown notification kinds.", {"muted_kinds": [", ".join(sorted(unknown))]}
+        )
+    with atomic() as s:
+        prefs = s.get(NotificationPreference, actor.id)
+        if prefs is None:
+            prefs = NotificationPreference(user_id=actor.id, muted_kinds=[])
+            s.add(prefs)
+        prefs.muted_kinds = sorted(set(data.get("muted_kinds", [])))
+        prefs.quiet_start = data.get("quiet_start") or None
+        prefs.quiet_end = data.get("quiet_end") or None
+    return prefs
+
+
+def _quiet_until(prefs: NotificationPreference | None, now: datetime) -> datetime | None:
+    """When quiet hours are on now, the moment they end (UTC); else None."""
+    if prefs is None or not prefs.quiet_start or not prefs.quiet_end:
+        return None
+    local = to_vn(now)
+    start = time.fromisoformat(prefs.quiet_start)
+    end = time.fromisoformat(prefs.quiet_end)
+    t = local.time()
+    inside = (start <= t < end) if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    end_day = local.date() if t < end else local.date() + timedelta(days=1)
+    return datetime.combine(end_day, end, tzinfo=VN_TZ).astimezone(UTC)
+
+
+# -- delivery (worker) --------------------------------------------------------------------
+
+
+def _payload(n: Notification) -> bytes:
+    body = n.body if len(n.body) <= MAX_BODY else n.body[: MAX_BODY - 1] + "…"
+    return json.dumps(
+        {
+            "id": n.id,
+            "kind": n.kind,
+            "title": n.title,
+            "body": body,
+            "document_id": n.document_id,
+            "url": f"/documents/{n.document_id}" if n.document_id else "/notifications",
+            "urgency": n.urgency,
+            "urgent": n.urgent,
+        },
+        ensure_ascii=False,
+    ).encode()
+
+
+def _backoff(attempts: int) -> float:
+    return float(min(5 * 2**attempts, 3600))
+
+
+def deliver(ids: list[int]) -> int:
+    """Push these notifications to every subscription of their users. Idempotent: what
+    was delivered is not delivered again; what must wait (quiet hours, Retry-After,
+    backoff) keeps ``push_not_before`` for the sweep. Returns messages sent."""
+    s = session()
+    settings = current_app.extensions["settings"]
+    now = utcnow()
+    jobs: list[tuple[int, int, dict, bytes, str, str]] = []
+    with atomic():
+        due = list(
+            s.scalars(
+                select(Notification).where(
+                    Notification.id.in_(ids), Notification.push_state == PushState.PENDING
+                )
+            )
+        )
+        prefs = {
+            p.user_id: p
+            for p in s.scalars(
+                select(NotificationPreference).where(
+                    NotificationPreference.user_id.in_({n.user_id for n in due})
+                )
+            )
+        }
+        subscriptions: dict[int, list[PushSubscription]] = {}
+        for sub in s.scalars(
+            select(PushSubscription).where(PushSubscription.user_id.in_({n.user_id for n in due}))
+        ):
+            subscriptions.setdefault(sub.user_id, []).append(sub)
+        for n in due:
+            if n.push_not_before and n.push_not_before > now:
+                continue
+            pref = prefs.get(n.user_id)
+            if pref and n.kind in (pref.muted_kinds or []):
+                n.push_state = PushState.SKIPPED
+                continue
+            quiet_end = None if n.urgent else _quiet_until(pref, now)
+            if quiet_end:
+                n.push_not_before = quiet_end
+                continue
+            subs = subscriptions.get(n.user_id, [])
+            if not subs:
+                n.push_state = PushState.SKIPPED
+                continue
+            existing = {
+                d.subscription_id: d
+                for d in s.scalars(select(PushDelivery).where(PushDelivery.notification_id == n.id))
+            }
+            payload = _payload(n)
+            for sub in subs:
+                delivery = existing.get(sub.id)
+                if delivery is None:
+                    delivery = PushDelivery(notification_id=n.id, subscription_id=sub.id)
+                    s.add(delivery)
+                    s.flush()
+                if delivery.status not in ("pending", "retry"):
+                    continue
+                if delivery.next_attempt_at and delivery.next_attempt_at > now:
+                    continue
+                subscription = {
+                    "endpoint": sub.endpoint,
+                    "keys": {"p256dh": sub.p256dh, "auth": sub.auth},
+                }
+                jobs.append(
+                    (delivery.id, n.id, subscription, payload, PUSH_URGENCY[n.urgency], f"n{n.id}")
+                )
+    if not jobs and not due:
+        return 0
+
+    sender = _sender()
+
+    def send(job: tuple[int, int, dict, bytes, str, str]) -> push.PushResult:
+        _, _, subscription, payload, urgency, topic = job
+        return sender.send(subscription, payload, ttl=PUSH_TTL, urgency=urgency, topic=topic)
+
+    # The network part runs outside any transaction, many messages at a time.
+    with ThreadPoolExecutor(max_workers=settings.push_concurrency) as pool:
+        results = list(pool.map(send, jobs))
+
+    sent = 0
+    retry_delays: list[float] = []
+    with atomic():
+        now = utcnow()
+        for job, result in zip(jobs, results, strict=True):
+            delivery = s.get(PushDelivery, job[0])
+            if delivery is None:
+                continue
+            delivery.attempts += 1
+            delivery.last_status = result.status
+            delivery.last_error = result.error
+            delivery.updated_at = now
+            status = result.status
+            if status is not None and 200 <= status < 300:
+                delivery.status = "sent"
+                sent += 1
+                subscription = s.get(PushSubscription, delivery.subscription_id)
+                if subscription is not None:
+                    subscription.last_success_at = now
+            elif status in (404, 410):  # the browser unsubscribed: forget it
+                delivery.status = "gone"
+                gone = delivery.subscription_id
+                delivery.subscription_id = None
+                s.flush()
+                s.execute(delete(PushSubscription).where(PushSubscription.id == gone))
+            elif status is None or status == 429 or status >= 500:
+                if delivery.attempts >= settings.push_max_attempts:
+                    delivery.status = "failed"
+                else:
+                    delay = max(result.retry_after or 0.0, _backoff(delivery.attempts))
+                    delivery.status = "retry"
+                    delivery.next_attempt_at = now + timedelta(seconds=delay)
+                    retry_delays.append(delay)
+            else:  # 400, 403, 413…: the message or our key is wrong; retrying will not help
+                delivery.status = "failed"
+        s.flush()
+        for n in s.scalars(select(Notification).where(Notification.id.in_({j[1] for j in jobs}))):
+            _settle(n)
+        for n in due:
+            if n.push_state == PushState.PENDING and not any(j[1] == n.id for j in jobs):
+                _settle(n)
+    if retry_delays:
+        # the sweep would find them too; a scheduled retry is just more punctual
+        current_app.extensions["tasks"].deliver_notifications.schedule(
+            args=(list(ids),), delay=min(retry_delays)
+        )
+    return sent
+
+
+def _settle(n: Notification) -> None:
+    """Pending while any delivery may still succeed; else sent (or failed)."""
+    deliveries = list(
+        session().scalars(select(PushDelivery).where(PushDelivery.notification_id == n.id))
+    )
+    if not deliveries:
+        return
+    waiting = [d for d in deliveries if d.status in ("pending", "retry")]
+    if waiting:
+        n.push_not_before = min(
+            (d.next_attempt_at for d in waiting if d.next_attempt_at), default=None
+        )
+        return
+    n.push_state = (
+        PushState.SENT if any(d.status == "sent" for d in deliveries) else PushState.FAILED
+    )
+    n.pushed_at = utcnow()
+
+
+def sweep(batch: int = 500) -> int:
+    """Deliver pending notifications whose enqueue was lost or whose wait is over."""
+    now = utcnow()
+    ids = list(
+        session().scalars(
+            select(Notification.id)
+            .where(
+                Notification.push_state == PushState.PENDING,
+                Notification.created_at < now - SWEEP_GRACE,
+                or_(Notification.push_not_before.is_(None), Notification.push_not_before <= now),
+            )
+            .order_by(Notification.id)
+            .limit(batch)
+        )
+    )
+    session().rollback()  # end the read transaction before the long delivery
+    return deliver(ids) if ids else 0
+
+
+# -- reminders ------------------------------------------------------------------------------
+
+
+def deadline_of(due: Any) -> datetime:
+    """A deadline date ends at midnight, Vietnam time."""
+    return datetime.combine(due + timedelta(days=1), time(0, 0), tzinfo=VN_TZ).astimezone(UTC)
+
+
+def send_reminders() -> int:
+    """Remind whoever a document waits for, once when its deadline is near and once when
+    it has passed. The Reminder row makes a second run (or a second worker) a no-op."""
+    from backend.workflow.models import AssignmentStatus, StepAssignment
+
+    s = session()
+    settings = current_app.extensions["settings"]
+    now = utcnow()
+    horizon = to_vn(now + timedelta(hours=settings.reminder_before_hours)).date()
+    rows = s.execute(
+        select(Document, StepAssignment.user_id)
+        .join(StepAssignment, StepAssignment.document_id == Document.id)
+        .where(
+            StepAssignment.status == AssignmentStatus.WAITING,
+            Document.due_date.is_not(None),
+            Document.due_date <= horizon,
+            Document.status.in_([DocumentStatus.IN_REVIEW, DocumentStatus.SIGNED]),
+        )
+    ).all()
+    sent = 0
+    for document, user_id in rows:
+        kind = "overdue" if now >= deadline_of(document.due_date) else "due_soon"
+        try:
+            sent += _remind(document, user_id, kind)
+        except IntegrityError:  # another worker sent this very reminder a moment ago
+            session().rollback()
+    return sent
+
+
+def _remind(document: Document, user_id: int, kind: str) -> int:
+    s = session()
+    with atomic():
+        exists = s.scalar(
+            select(Reminder.id).where(
+                Reminder.document_id == document.id,
+                Reminder.user_id == user_id,
+                Reminder.kind == kind,
+                Reminder.due_date == document.due_date,
+            )
+        )
+        if exists:
+            return 0
+        s.add(
+            Reminder(
+                document_id=document.id, user_id=user_id, kind=kind, due_date=document.due_date
+            )
+        )
+        due_text = document.due_date.strftime("%d/%m/%Y")
+        title = (
+            f"Quá hạn xử lý ({due_text}): {document.subject}"
+            if kind == "overdue"
+            else f"Sắp đến hạn ({due_text}): {document.subject}"
+        )
+        notify(
+            [user_id],
+            f"deadline.{kind}",
+            title,
+            document_id=document.id,
+            urgency=document.urgency,
+            urgent=kind == "overdue" or None,
+        )
+    return 1

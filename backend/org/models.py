@@ -135,6 +135,7 @@ class Delegation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    end_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it ran out
 
     delegator: Mapped[User] = relationship(foreign_keys=[delegator_id], lazy="joined")
     deputy: Mapped[User] = relationship(foreign_keys=[deputy_id], lazy="joined")

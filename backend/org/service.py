@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.audit import service as audit
 from backend.core.db import atomic, session
 from backend.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from backend.core.timeutil import utcnow
+from backend.core.timeutil import to_vn, utcnow
 
 from .models import Delegation, DocumentType, Membership, Organisation, Role, Unit, User
 
@@ -314,8 +314,24 @@ def create_delegation(actor: User, data: dict[str, Any]) -> Delegation:
                 "unit_ids": delegation.unit_ids,
             },
         )
+        from backend.notifications import service as notifications
+
+        notifications.notify(
+            [deputy.id],
+            "delegation.started",
+            f"Ủy quyền từ {actor.full_name}",
+            body=_delegation_text(delegation),
+        )
     _forget_delegation_cache()
     return delegation
+
+
+def _delegation_text(delegation: Delegation) -> str:
+    what = " và ".join(
+        w for w, on in (("xử lý", delegation.can_approve), ("ký", delegation.can_sign)) if on
+    )
+    until = to_vn(delegation.ends_at).strftime("%H:%M %d/%m/%Y")
+    return f"Được ủy quyền {what} đến {until}."
 
 
 def list_delegations(actor: User) -> list[Delegation]:
@@ -357,5 +373,38 @@ def revoke_delegation(actor: User, delegation_id: int) -> Delegation:
                 actor=actor,
                 organisation_id=delegation.organisation_id,
             )
+            from backend.notifications import service as notifications
+
+            notifications.notify(
+                [delegation.deputy_id],
+                "delegation.ended",
+                f"Kết thúc ủy quyền của {delegation.delegator.full_name}",
+            )
     _forget_delegation_cache()
     return delegation
+
+
+def notify_expired_delegations() -> int:
+    """Tell deputies when a delegation ran out (revocations are told at once)."""
+    from backend.notifications import service as notifications
+
+    s = session()
+    now = utcnow()
+    expired = list(
+        s.scalars(
+            select(Delegation).where(
+                Delegation.revoked_at.is_(None),
+                Delegation.end_notified_at.is_(None),
+                Delegation.ends_at <= now,
+            )
+        )
+    )
+    for delegation in expired:
+        with atomic():
+            delegation.end_notified_at = now
+            notifications.notify(
+                [delegation.deputy_id],
+                "delegation.ended",
+                f"Hết thời hạn ủy quyền của {delegation.delegator.full_name}",
+            )
+    return len(expired)

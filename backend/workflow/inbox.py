@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from backend.auth.models import Device
@@ -286,44 +286,60 @@ def following(actor: User, filters: dict[str, Any], cursor: str | None, limit: i
 
 
 def counts(actor: User) -> dict[str, int]:
-    """The badges, in one call: a handful of index-only counts."""
+    """The badges, in one call: a few index-only counts (see bench/workflow.py)."""
     s = session()
-    base = (
+    delegated = bool(org_service.active_delegations_to(actor))
+    waiting = select(
+        func.count(),
+        func.coalesce(
+            func.sum(case((StepAssignment.urgency_rank >= URGENCY_RANK[Urgency.KHAN], 1), else_=0)),
+            0,
+        ),
+    ).where(StepAssignment.status == AssignmentStatus.WAITING, _for_me(actor))
+    if delegated:  # delegation scopes look at the document
+        waiting = waiting.join(Document, Document.id == StepAssignment.document_id)
+    total, urgent = s.execute(waiting).one()
+    overdue = s.scalar(
         select(func.count())
         .select_from(StepAssignment)
         .join(Document, Document.id == StepAssignment.document_id)
-        .where(StepAssignment.status == AssignmentStatus.WAITING, _for_me(actor))
+        .where(
+            StepAssignment.status == AssignmentStatus.WAITING,
+            _for_me(actor),
+            Document.due_date.is_not(None),
+            Document.due_date < _today(),
+        )
     )
-    urgent_rank = URGENCY_RANK[Urgency.KHAN]
-    mine_drafted = (
+    drafted = dict(
+        s.execute(
+            select(Document.status, func.count())
+            .join(DocumentParticipant, DocumentParticipant.document_id == Document.id)
+            .where(
+                DocumentParticipant.user_id == actor.id,
+                DocumentParticipant.role == ParticipantRole.DRAFTER,
+                Document.status.in_(
+                    [DocumentStatus.RETURNED, DocumentStatus.IN_REVIEW, DocumentStatus.SIGNED]
+                ),
+            )
+            .group_by(Document.status)
+        ).all()
+    )
+    following = s.scalar(
         select(func.count())
-        .select_from(Document)
-        .join(DocumentParticipant, DocumentParticipant.document_id == Document.id)
+        .select_from(DocumentParticipant)
         .where(
             DocumentParticipant.user_id == actor.id,
-            DocumentParticipant.role == ParticipantRole.DRAFTER,
+            DocumentParticipant.role == ParticipantRole.WATCHER,
         )
     )
     return {
-        "waiting": s.scalar(base),
-        "waiting_urgent": s.scalar(base.where(StepAssignment.urgency_rank >= urgent_rank)),
-        "waiting_overdue": s.scalar(
-            base.where(Document.due_date.is_not(None), Document.due_date < _today())
-        ),
-        "returned_to_me": s.scalar(mine_drafted.where(Document.status == DocumentStatus.RETURNED)),
-        "submitted_in_progress": s.scalar(
-            mine_drafted.where(
-                Document.status.in_([DocumentStatus.IN_REVIEW, DocumentStatus.SIGNED])
-            )
-        ),
-        "following": s.scalar(
-            select(func.count())
-            .select_from(DocumentParticipant)
-            .where(
-                DocumentParticipant.user_id == actor.id,
-                DocumentParticipant.role == ParticipantRole.WATCHER,
-            )
-        ),
+        "waiting": total,
+        "waiting_urgent": urgent,
+        "waiting_overdue": overdue,
+        "returned_to_me": drafted.get(DocumentStatus.RETURNED, 0),
+        "submitted_in_progress": drafted.get(DocumentStatus.IN_REVIEW, 0)
+        + drafted.get(DocumentStatus.SIGNED, 0),
+        "following": following,
         "notifications_unread": notifications.unread_count(actor),
     }
 

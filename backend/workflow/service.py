@@ -22,17 +22,16 @@ from backend.core.http import check_if_match
 from backend.core.timeutil import utcnow
 from backend.documents import service as documents
 from backend.documents.models import (
-    URGENCY_RANK,
     Direction,
     Document,
     DocumentStatus,
     ParticipantRole,
-    Urgency,
 )
 from backend.notifications import service as notifications
 from backend.org import service as org_service
 from backend.org.models import Delegation, DocumentType, Role, Unit, User
 from backend.registers import service as registers
+from backend.webhooks import service as webhooks
 
 from .models import (
     AssignmentStatus,
@@ -84,6 +83,12 @@ STEP_PARTICIPANT_ROLE = {
     StepKind.CONSULT: ParticipantRole.REVIEWER,
     StepKind.SIGN: ParticipantRole.SIGNER,
     StepKind.ISSUE: ParticipantRole.CLERK,
+}
+WEBHOOK_EVENTS = {
+    "submit": "document.submitted",
+    "approve": "document.approved",
+    "return": "document.returned",
+    "issue": "document.issued",
 }
 STEP_LABELS_VI = {
     StepKind.REVIEW: "Xem xét",
@@ -380,6 +385,13 @@ def _record(
         created_at=utcnow(),
     )
     session().add(entry)
+    event = WEBHOOK_EVENTS.get(action)
+    if event:
+        webhooks.emit(
+            document,
+            event,
+            {"actor": actor.full_name, "comment": comment, "step": step.kind if step else None},
+        )
     audit.record(
         f"workflow.{action}",
         "document",
@@ -436,7 +448,7 @@ def _give_work(document: Document, step: RouteStep, users: list[User]) -> list[S
         f"step.{step.kind}",
         f"{STEP_LABELS_VI[StepKind(step.kind)]}: {_title(document)}",
         document_id=document.id,
-        urgent=document.urgency_rank >= URGENCY_RANK[Urgency.THUONG_KHAN],
+        urgency=document.urgency,
     )
     return created
 
@@ -495,6 +507,7 @@ def _finish_route(document: Document, steps: list[RouteStep]) -> None:
         f"Hoàn thành: {_title(document)}",
         body=document.number_symbol or "",
         document_id=document.id,
+        urgency=document.urgency,
     )
 
 
@@ -720,6 +733,7 @@ def reply(actor: User, document_id: int, if_match: str | None, comment: str) -> 
             body=comment,
             document_id=document.id,
             exclude=actor.id,
+            urgency=document.urgency,
         )
         _after_step_action(document, acting.step)
         documents.touch(document)
@@ -743,6 +757,7 @@ def _after_step_action(document: Document, step: RouteStep) -> None:
     steps = route_steps(document.id)
     if step.kind == StepKind.SIGN:
         document.status = DocumentStatus.SIGNED
+        webhooks.emit(document, "document.signed", {"step": step.position})
     if step.kind == StepKind.CONSULT and not step.blocking:
         # Advice arrived; the route did not wait for it. It may have been the last thing.
         if not any(st.status in (StepStatus.ACTIVE, StepStatus.PENDING) for st in steps):
@@ -779,6 +794,7 @@ def return_document(actor: User, document_id: int, if_match: str | None, reason:
             body=reason,
             document_id=document.id,
             urgent=True,
+            urgency=document.urgency,
         )
         documents.touch(document)
     return document
@@ -851,6 +867,11 @@ def issue(actor: User, document_id: int, if_match: str | None, details: IssueDet
         document.number_symbol = entry.number_symbol
         document.issued_at = entry.registered_at
         _complete_assignment(actor, document, acting, AssignmentStatus.APPROVED)
+        acting.step.status = StepStatus.DONE
+        acting.step.completed_at = utcnow()
+        _cancel_waiting(acting.step)
+        steps = route_steps(document.id)
+        _finish_route(document, steps)
         _record(
             document,
             "issue",
@@ -859,11 +880,6 @@ def issue(actor: User, document_id: int, if_match: str | None, details: IssueDet
             comment=details.note,
             data={"number_symbol": entry.number_symbol, "number": entry.number},
         )
-        acting.step.status = StepStatus.DONE
-        acting.step.completed_at = utcnow()
-        _cancel_waiting(acting.step)
-        steps = route_steps(document.id)
-        _finish_route(document, steps)
         documents.touch(document)
     return document
 
@@ -983,6 +999,7 @@ def add_instruction(actor: User, document_id: int, text: str) -> Instruction:
             body=text,
             document_id=document.id,
             exclude=actor.id,
+            urgency=document.urgency,
         )
     return instruction
 

@@ -1,0 +1,122 @@
+"""Web Push (RFC 8030) with message encryption (RFC 8291, aes128gcm) and VAPID (RFC 8292).
+
+Sending is I/O bound (~3 ms per message over loopback, ~0.4 ms of CPU): messages go out
+concurrently over pooled keep-alive connections, and the VAPID header is signed once per
+push service origin and reused until shortly before it expires.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from py_vapid import Vapid02
+from pywebpush import WebPusher
+from requests.adapters import HTTPAdapter
+
+VAPID_LIFETIME = 12 * 3600  # RFC 8292 allows at most 24 h
+RENEW_BEFORE = 3600
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def load_vapid(private_key_pem: str, var_dir: str) -> Vapid02:
+    """The VAPID key: from the environment, else generated once into var/ (mode 0600)."""
+    if private_key_pem.strip():
+        return Vapid02.from_pem(private_key_pem.strip().encode())
+    path = Path(var_dir) / "vapid_private.pem"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        vapid = Vapid02()
+        vapid.generate_keys()
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # web and worker started together: the other one won
+            return Vapid02.from_file(str(path))
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(vapid.private_pem())
+        return vapid
+    return Vapid02.from_file(str(path))
+
+
+def application_server_key(vapid: Vapid02) -> str:
+    """The public key the browser needs to subscribe (base64url, uncompressed point)."""
+    raw = vapid.public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    return _b64url(raw)
+
+
+@dataclass
+class PushResult:
+    status: int | None  # HTTP status, None when the request itself failed
+    retry_after: float | None = None
+    error: str = ""
+
+
+class PushSender:
+    """Thread-safe: one per process, shared by the delivery threads."""
+
+    def __init__(self, vapid: Vapid02, subject: str, pool_size: int = 32) -> None:
+        self.vapid = vapid
+        self.subject = subject
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=pool_size, max_retries=0)
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self._headers: dict[str, tuple[float, dict[str, str]]] = {}
+        self._lock = threading.Lock()
+
+    def _vapid_headers(self, endpoint: str) -> dict[str, str]:
+        parts = urlsplit(endpoint)
+        audience = f"{parts.scheme}://{parts.netloc}"
+        now = time.time()
+        with self._lock:
+            cached = self._headers.get(audience)
+            if cached and cached[0] - RENEW_BEFORE > now:
+                return cached[1]
+            expires = int(now) + VAPID_LIFETIME
+            # a fresh claims dict per origin: the signer fills "aud" in the dict it is given
+            headers = self.vapid.sign({"sub": self.subject, "aud": audience, "exp": expires})
+            self._headers[audience] = (expires, headers)
+            return headers
+
+    def send(
+        self,
+        subscription: dict,
+        payload: bytes,
+        *,
+        ttl: int,
+        urgency: str,
+        topic: str,
+        timeout: float = 10.0,
+    ) -> PushResult:
+        headers = {**self._vapid_headers(subscription["endpoint"]), "Urgency": urgency}
+        headers["Topic"] = topic  # a redelivered message replaces the undelivered copy
+        try:
+            response = WebPusher(subscription, requests_session=self.session).send(
+                data=payload,
+                headers=headers,
+                ttl=ttl,
+                content_encoding="aes128gcm",
+                timeout=timeout,
+            )
+        except requests.RequestException as exc:
+            return PushResult(None, error=f"{type(exc).__name__}: {exc}"[:300])
+        retry_after = None
+        if response.headers.get("Retry-After"):
+            try:
+                retry_after = float(response.headers["Retry-After"])
+            except ValueError:
+                retry_after = None
+        error = "" if response.status_code < 300 else response.text[:300]
+        return PushResult(response.status_code, retry_after, error)
