@@ -59,7 +59,7 @@ class Settings:
     # Web Push (VAPID): the private key as PEM (or generated into var/ on first run)
     vapid_private_key: str = ""
     vapid_subject: str = "mailto:quantri@trinhky.local"
-    push_concurrency: int = 16
+    push_concurrency: int = 4
     push_max_attempts: int = 6
     reminder_before_hours: int = 24
     webhook_max_attempts: int = 6

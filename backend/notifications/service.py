@@ -276,7 +276,8 @@ def deliver(ids: list[int]) -> int:
     s = session()
     settings = current_app.extensions["settings"]
     now = utcnow()
-    jobs: list[tuple[int, int, dict, bytes, str, str]] = []
+    jobs: list[tuple[PushDelivery, dict, bytes, str, str]] = []
+    by_notification: dict[int, list[PushDelivery]] = {}
     with atomic():
         due = list(
             s.scalars(
@@ -285,19 +286,22 @@ def deliver(ids: list[int]) -> int:
                 )
             )
         )
+        users = {n.user_id for n in due}
         prefs = {
             p.user_id: p
             for p in s.scalars(
-                select(NotificationPreference).where(
-                    NotificationPreference.user_id.in_({n.user_id for n in due})
-                )
+                select(NotificationPreference).where(NotificationPreference.user_id.in_(users))
             )
         }
         subscriptions: dict[int, list[PushSubscription]] = {}
-        for sub in s.scalars(
-            select(PushSubscription).where(PushSubscription.user_id.in_({n.user_id for n in due}))
-        ):
+        for sub in s.scalars(select(PushSubscription).where(PushSubscription.user_id.in_(users))):
             subscriptions.setdefault(sub.user_id, []).append(sub)
+        for d in s.scalars(
+            select(PushDelivery).where(PushDelivery.notification_id.in_([n.id for n in due]))
+        ):
+            by_notification.setdefault(d.notification_id, []).append(d)
+        new: list[PushDelivery] = []
+        planned: list[tuple[PushDelivery, PushSubscription, Notification]] = []
         for n in due:
             if n.push_not_before and n.push_not_before > now:
                 continue
@@ -313,49 +317,51 @@ def deliver(ids: list[int]) -> int:
             if not subs:
                 n.push_state = PushState.SKIPPED
                 continue
-            existing = {
-                d.subscription_id: d
-                for d in s.scalars(select(PushDelivery).where(PushDelivery.notification_id == n.id))
-            }
-            payload = _payload(n)
+            known = {d.subscription_id: d for d in by_notification.get(n.id, [])}
             for sub in subs:
-                delivery = existing.get(sub.id)
+                delivery = known.get(sub.id)
                 if delivery is None:
-                    delivery = PushDelivery(notification_id=n.id, subscription_id=sub.id)
-                    s.add(delivery)
-                    s.flush()
+                    delivery = PushDelivery(
+                        notification_id=n.id, subscription_id=sub.id, status="pending", attempts=0
+                    )
+                    new.append(delivery)
+                    by_notification.setdefault(n.id, []).append(delivery)
                 if delivery.status not in ("pending", "retry"):
                     continue
                 if delivery.next_attempt_at and delivery.next_attempt_at > now:
                     continue
-                subscription = {
-                    "endpoint": sub.endpoint,
-                    "keys": {"p256dh": sub.p256dh, "auth": sub.auth},
-                }
-                jobs.append(
-                    (delivery.id, n.id, subscription, payload, PUSH_URGENCY[n.urgency], f"n{n.id}")
-                )
-    if not jobs and not due:
+                planned.append((delivery, sub, n))
+        s.add_all(new)
+        s.flush()
+        for delivery, sub, n in planned:
+            subscription = {
+                "endpoint": sub.endpoint,
+                "keys": {"p256dh": sub.p256dh, "auth": sub.auth},
+            }
+            jobs.append((delivery, subscription, _payload(n), PUSH_URGENCY[n.urgency], f"n{n.id}"))
+    if not due:
         return 0
 
     sender = _sender()
 
-    def send(job: tuple[int, int, dict, bytes, str, str]) -> push.PushResult:
-        _, _, subscription, payload, urgency, topic = job
+    def send(job: tuple[PushDelivery, dict, bytes, str, str]) -> push.PushResult:
+        _, subscription, payload, urgency, topic = job
         return sender.send(subscription, payload, ttl=PUSH_TTL, urgency=urgency, topic=topic)
 
     # The network part runs outside any transaction, many messages at a time.
-    with ThreadPoolExecutor(max_workers=settings.push_concurrency) as pool:
-        results = list(pool.map(send, jobs))
+    if jobs:
+        with ThreadPoolExecutor(max_workers=settings.push_concurrency) as pool:
+            results = list(pool.map(send, jobs))
+    else:
+        results = []
 
     sent = 0
     retry_delays: list[float] = []
     with atomic():
         now = utcnow()
-        for job, result in zip(jobs, results, strict=True):
-            delivery = s.get(PushDelivery, job[0])
-            if delivery is None:
-                continue
+        delivered_to: list[int] = []
+        gone: list[int] = []
+        for (delivery, *_), result in zip(jobs, results, strict=True):
             delivery.attempts += 1
             delivery.last_status = result.status
             delivery.last_error = result.error
@@ -363,16 +369,12 @@ def deliver(ids: list[int]) -> int:
             status = result.status
             if status is not None and 200 <= status < 300:
                 delivery.status = "sent"
+                delivered_to.append(delivery.subscription_id)
                 sent += 1
-                subscription = s.get(PushSubscription, delivery.subscription_id)
-                if subscription is not None:
-                    subscription.last_success_at = now
             elif status in (404, 410):  # the browser unsubscribed: forget it
                 delivery.status = "gone"
-                gone = delivery.subscription_id
+                gone.append(delivery.subscription_id)
                 delivery.subscription_id = None
-                s.flush()
-                s.execute(delete(PushSubscription).where(PushSubscription.id == gone))
             elif status is None or status == 429 or status >= 500:
                 if delivery.attempts >= settings.push_max_attempts:
                     delivery.status = "failed"
@@ -384,11 +386,17 @@ def deliver(ids: list[int]) -> int:
             else:  # 400, 403, 413…: the message or our key is wrong; retrying will not help
                 delivery.status = "failed"
         s.flush()
-        for n in s.scalars(select(Notification).where(Notification.id.in_({j[1] for j in jobs}))):
-            _settle(n)
+        if delivered_to:
+            s.execute(
+                update(PushSubscription)
+                .where(PushSubscription.id.in_(set(delivered_to)))
+                .values(last_success_at=now)
+            )
+        if gone:
+            s.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
         for n in due:
-            if n.push_state == PushState.PENDING and not any(j[1] == n.id for j in jobs):
-                _settle(n)
+            if n.push_state == PushState.PENDING:
+                _settle(n, by_notification.get(n.id, []))
     if retry_delays:
         # the sweep would find them too; a scheduled retry is just more punctual
         current_app.extensions["tasks"].deliver_notifications.schedule(
@@ -397,11 +405,8 @@ def deliver(ids: list[int]) -> int:
     return sent
 
 
-def _settle(n: Notification) -> None:
+def _settle(n: Notification, deliveries: list[PushDelivery]) -> None:
     """Pending while any delivery may still succeed; else sent (or failed)."""
-    deliveries = list(
-        session().scalars(select(PushDelivery).where(PushDelivery.notification_id == n.id))
-    )
     if not deliveries:
         return
     waiting = [d for d in deliveries if d.status in ("pending", "retry")]
