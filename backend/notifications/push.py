@@ -8,6 +8,7 @@ push service origin and reused until shortly before it expires.
 from __future__ import annotations
 
 import base64
+import http.client
 import os
 import threading
 import time
@@ -16,7 +17,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import http_ece
-import urllib3
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
@@ -81,16 +81,29 @@ def _unb64url(text: str) -> bytes:
 
 
 class PushSender:
-    """Thread-safe: one per process, shared by the delivery threads. Keep-alive
-    connections per push service (urllib3 pools); the per-message cost is the
-    encryption plus one request on an open connection."""
+    """Thread-safe: one per process, shared by the delivery threads. Each thread keeps one
+    keep-alive connection per push service, so the per-message cost is the encryption
+    plus one request on an open connection."""
 
     def __init__(self, vapid: Vapid02, subject: str, pool_size: int = 8) -> None:
         self.vapid = vapid
         self.subject = subject
-        self.http = urllib3.PoolManager(num_pools=16, maxsize=pool_size, retries=False)
         self._headers: dict[str, tuple[float, dict[str, str]]] = {}
         self._lock = threading.Lock()
+        self._local = threading.local()  # each delivery thread keeps its own connections
+
+    def _connection(self, scheme: str, netloc: str, timeout: float) -> http.client.HTTPConnection:
+        connections = self._local.__dict__.setdefault("connections", {})
+        key = (scheme, netloc)
+        if key not in connections:
+            cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+            connections[key] = cls(netloc, timeout=timeout)
+        return connections[key]
+
+    def _drop(self, scheme: str, netloc: str) -> None:
+        connection = self._local.__dict__.get("connections", {}).pop((scheme, netloc), None)
+        if connection is not None:
+            connection.close()
 
     def _vapid_headers(self, endpoint: str) -> dict[str, str]:
         parts = urlsplit(endpoint)
@@ -126,21 +139,26 @@ class PushSender:
             "Urgency": urgency,
             "Topic": topic,  # a redelivered message replaces the undelivered copy
         }
-        try:
-            response = self.http.request(
-                "POST",
-                subscription["endpoint"],
-                body=body,
-                headers=headers,
-                timeout=urllib3.Timeout(total=timeout),
-            )
-        except urllib3.exceptions.HTTPError as exc:
-            return PushResult(None, error=f"{type(exc).__name__}: {exc}"[:300])
-        retry_after = None
-        if response.headers.get("Retry-After"):
+        parts = urlsplit(subscription["endpoint"])
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        for attempt in (1, 2):  # a kept-alive connection the server closed: reconnect once
+            connection = self._connection(parts.scheme, parts.netloc, timeout)
             try:
-                retry_after = float(response.headers["Retry-After"])
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                data = response.read()
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                self._drop(parts.scheme, parts.netloc)
+                if attempt == 2:
+                    return PushResult(None, error=f"{type(exc).__name__}: {exc}"[:300])
+        if response.getheader("Connection", "").lower() == "close":
+            self._drop(parts.scheme, parts.netloc)
+        retry_after = None
+        if response.getheader("Retry-After"):
+            try:
+                retry_after = float(response.getheader("Retry-After"))
             except ValueError:
                 retry_after = None
-        error = "" if response.status < 300 else response.data[:300].decode("utf-8", "replace")
+        error = "" if response.status < 300 else data[:300].decode("utf-8", "replace")
         return PushResult(response.status, retry_after, error)

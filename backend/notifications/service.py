@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.core.db import atomic, on_commit, session
@@ -331,8 +331,27 @@ def deliver(ids: list[int]) -> int:
                 if delivery.next_attempt_at and delivery.next_attempt_at > now:
                     continue
                 planned.append((delivery, sub, n))
-        s.add_all(new)
-        s.flush()
+        if new:
+            # one multi-row INSERT … RETURNING instead of one ORM insert per delivery
+            rows = (
+                s.execute(
+                    insert(PushDelivery).returning(PushDelivery.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "notification_id": d.notification_id,
+                            "subscription_id": d.subscription_id,
+                            "status": "pending",
+                            "attempts": 0,
+                            "updated_at": now,
+                        }
+                        for d in new
+                    ],
+                )
+                .scalars()
+                .all()
+            )
+            for delivery, delivery_id in zip(new, rows, strict=True):
+                delivery.id = delivery_id
         for delivery, sub, n in planned:
             subscription = {
                 "endpoint": sub.endpoint,
@@ -361,6 +380,7 @@ def deliver(ids: list[int]) -> int:
         now = utcnow()
         delivered_to: list[int] = []
         gone: list[int] = []
+        changes: list[dict[str, Any]] = []
         for (delivery, *_), result in zip(jobs, results, strict=True):
             delivery.attempts += 1
             delivery.last_status = result.status
@@ -385,7 +405,20 @@ def deliver(ids: list[int]) -> int:
                     retry_delays.append(delay)
             else:  # 400, 403, 413…: the message or our key is wrong; retrying will not help
                 delivery.status = "failed"
-        s.flush()
+            changes.append(
+                {
+                    "id": delivery.id,
+                    "status": delivery.status,
+                    "attempts": delivery.attempts,
+                    "last_status": delivery.last_status,
+                    "last_error": delivery.last_error,
+                    "next_attempt_at": delivery.next_attempt_at,
+                    "subscription_id": delivery.subscription_id,
+                    "updated_at": now,
+                }
+            )
+        if changes:  # one executemany UPDATE by primary key
+            s.execute(update(PushDelivery), changes)
         if delivered_to:
             s.execute(
                 update(PushSubscription)
