@@ -1,0 +1,1 @@
+"""PDF signing and validation on pyHanko (imports nothing from backend/)."""

@@ -1,0 +1,336 @@
+"""A development PKI (certomancer): root CA, issuing CA with CRL + OCSP, a TSA, a
+certificate for every signer and for the agency seal, and a revoked person for negative
+tests. Keys are generated once into a directory (e.g. ``var/pki``); the TSA, OCSP and CRL
+are served over loopback so signatures made on a fresh machine validate end to end.
+
+    python -m signing.devpki serve --dir var/pki --port 8010
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509
+from certomancer.integrations.animator import Animator, AnimatorArchStore
+from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig, KeyLabel
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+ARCH = "trinhky-dev"
+VALID_FROM = "2025-01-01T00:00:00+0000"
+VALID_TO = "2060-01-01T00:00:00+0000"
+REVOKED_SINCE = "2025-06-01T00:00:00+0000"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Someone (or an agency seal) who gets a certificate."""
+
+    label: str  # a key/cert label: username, or "seal"
+    common_name: str
+    organisation: str
+    key_type: str = "rsa"  # rsa | ec
+    revoked: bool = False
+
+
+@dataclass
+class SignerMaterial:
+    private_key: asn1_keys.PrivateKeyInfo
+    certificate: x509.Certificate
+    chain: list[x509.Certificate]  # issuing CA first, up to (not including) the root
+
+    def private_key_pem(self) -> bytes:
+        return serialization.load_der_private_key(self.private_key.dump(), None).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+
+
+def _new_key(path: Path, key_type: str) -> None:
+    if path.exists():
+        return
+    key: Any = (
+        ec.generate_private_key(ec.SECP256R1())
+        if key_type == "ec"
+        else rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    )
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    path.chmod(0o600)
+
+
+def _ext(name: str, **value: Any) -> dict[str, Any]:
+    return {"id": name, **value}
+
+
+def _config(holders: list[Holder]) -> dict[str, Any]:
+    infra = {
+        "root": "Trình Ký Dev Root CA",
+        "interm": "Trình Ký Dev Issuing CA",
+        "tsa": "Trình Ký Dev TSA",
+        "ocsp": "Trình Ký Dev OCSP",
+    }
+    keys = {label: {"path": f"{label}.key.pem"} for label in infra}
+    keys.update({h.label: {"path": f"{h.label}.key.pem"} for h in holders})
+    entities: dict[str, Any] = {label: {"common-name": cn} for label, cn in infra.items()}
+    for h in holders:
+        entities[h.label] = {"common-name": h.common_name, "organization-name": h.organisation}
+    validity = {"valid-from": VALID_FROM, "valid-to": VALID_TO}
+    ca_usage = _ext(
+        "key_usage",
+        critical=True,
+        **{
+            "smart-value": {
+                "schema": "key-usage",
+                "params": ["digital_signature", "key_cert_sign", "crl_sign"],
+            }
+        },
+    )
+    certs: dict[str, Any] = {
+        "root": {
+            "subject": "root",
+            "issuer": "root",
+            "authority-key": "root",
+            "validity": validity,
+            "extensions": [_ext("basic_constraints", critical=True, value={"ca": True}), ca_usage],
+        },
+        "interm": {
+            "issuer": "root",
+            "validity": validity,
+            "extensions": [
+                _ext(
+                    "basic_constraints", critical=True, value={"ca": True, "path-len-constraint": 0}
+                ),
+                ca_usage,
+                _ext(
+                    "crl_distribution_points",
+                    **{
+                        "smart-value": {
+                            "schema": "crl-dist-url",
+                            "params": {"crl-repo-names": ["root"]},
+                        }
+                    },
+                ),
+            ],
+        },
+        "ocsp": {
+            "issuer": "interm",
+            "validity": validity,
+            "extensions": [
+                _ext(
+                    "key_usage",
+                    critical=True,
+                    **{"smart-value": {"schema": "key-usage", "params": ["digital_signature"]}},
+                ),
+                _ext("extended_key_usage", critical=True, value=["ocsp_signing"]),
+                _ext("ocsp_no_check"),
+            ],
+        },
+        "tsa": {
+            "issuer": "root",
+            "validity": validity,
+            "extensions": [
+                _ext(
+                    "key_usage",
+                    critical=True,
+                    **{"smart-value": {"schema": "key-usage", "params": ["digital_signature"]}},
+                ),
+                _ext("extended_key_usage", critical=True, value=["time_stamping"]),
+                _ext(
+                    "crl_distribution_points",
+                    **{
+                        "smart-value": {
+                            "schema": "crl-dist-url",
+                            "params": {"crl-repo-names": ["root"]},
+                        }
+                    },
+                ),
+            ],
+        },
+    }
+    for h in holders:
+        cert: dict[str, Any] = {
+            "issuer": "interm",
+            "validity": validity,
+            "extensions": [
+                _ext(
+                    "key_usage",
+                    critical=True,
+                    **{
+                        "smart-value": {
+                            "schema": "key-usage",
+                            "params": ["digital_signature", "non_repudiation"],
+                        }
+                    },
+                ),
+                _ext(
+                    "crl_distribution_points",
+                    **{
+                        "smart-value": {
+                            "schema": "crl-dist-url",
+                            "params": {"crl-repo-names": ["interm"]},
+                        }
+                    },
+                ),
+                _ext(
+                    "authority_information_access",
+                    **{
+                        "smart-value": {
+                            "schema": "aia-urls",
+                            "params": {"ocsp-responder-names": ["interm"]},
+                        }
+                    },
+                ),
+            ],
+        }
+        if h.revoked:
+            cert["revocation"] = {"revoked-since": REVOKED_SINCE, "reason": "key_compromise"}
+        certs[h.label] = cert
+    return {
+        "keysets": {ARCH: {"keys": keys}},
+        "pki-architectures": {
+            ARCH: {
+                "keyset": ARCH,
+                "entity-defaults": {"country-name": "VN", "organization-name": "Trình Ký"},
+                "entities": entities,
+                "certs": certs,
+                "services": {
+                    "ocsp": {
+                        "interm": {
+                            "for-issuer": "interm",
+                            "responder-cert": "ocsp",
+                            "signing-key": "ocsp",
+                        }
+                    },
+                    "crl-repo": {
+                        "root": {
+                            "for-issuer": "root",
+                            "signing-key": "root",
+                            "simulated-update-schedule": "P90D",
+                        },
+                        "interm": {
+                            "for-issuer": "interm",
+                            "signing-key": "interm",
+                            "simulated-update-schedule": "P7D",
+                        },
+                    },
+                    "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
+                },
+            }
+        },
+    }
+
+
+class DevPKI:
+    """The development PKI in ``directory``, with its services at ``url_prefix``."""
+
+    def __init__(self, directory: Path, holders: list[Holder], url_prefix: str) -> None:
+        self.directory = directory
+        self.holders = {h.label: h for h in holders}
+        self.url_prefix = url_prefix.rstrip("/")
+        self.config = CertomancerConfig(
+            _config(holders), key_search_dir=str(directory), external_url_prefix=self.url_prefix
+        )
+        self.arch = self.config.get_pki_arch(ArchLabel(ARCH))
+
+    @classmethod
+    def ensure(cls, directory: str | Path, holders: list[Holder], url_prefix: str) -> DevPKI:
+        """Create the keys that are missing (existing ones are kept) and load the PKI.
+        Certificates are derived from the keys and labels, so they are the same each time."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        for label in ("root", "interm", "tsa", "ocsp"):
+            _new_key(directory / f"{label}.key.pem", "rsa")
+        for h in holders:
+            _new_key(directory / f"{h.label}.key.pem", h.key_type)
+        (directory / "holders.json").write_text(
+            json.dumps([asdict(h) for h in holders], ensure_ascii=False, indent=1)
+        )
+        return cls(directory, holders, url_prefix)
+
+    @classmethod
+    def load(cls, directory: str | Path, url_prefix: str) -> DevPKI:
+        directory = Path(directory)
+        holders = [Holder(**h) for h in json.loads((directory / "holders.json").read_text())]
+        return cls(directory, holders, url_prefix)
+
+    def certificate(self, label: str) -> x509.Certificate:
+        return self.arch.get_cert(CertLabel(label))
+
+    def trust_root(self) -> x509.Certificate:
+        return self.certificate("root")
+
+    def signer(self, label: str) -> SignerMaterial:
+        key = self.arch.key_set.get_private_key(KeyLabel(label))
+        return SignerMaterial(key, self.certificate(label), [self.certificate("interm")])
+
+    @property
+    def tsa_url(self) -> str:
+        return f"{self.url_prefix}/{ARCH}/tsa/tsa"
+
+    def wsgi_app(self) -> Animator:
+        return Animator(AnimatorArchStore({ArchLabel(ARCH): self.arch}), with_web_ui=False)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class _ThreadingWSGIServer(WSGIServer):
+    daemon_threads = True
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        thread = threading.Thread(target=self._handle, args=(request, client_address), daemon=True)
+        thread.start()
+
+    def _handle(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+
+def serve(pki: DevPKI, host: str, port: int) -> _ThreadingWSGIServer:
+    """Serve TSA/OCSP/CRL in a background thread; returns the server (``.shutdown()``)."""
+    server = make_server(
+        host, port, pki.wsgi_app(), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve the development PKI's TSA/OCSP/CRL")
+    parser.add_argument("command", choices=["serve"])
+    parser.add_argument("--dir", default="var/pki")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8010)
+    args = parser.parse_args()
+    pki = DevPKI.load(args.dir, f"http://{args.host}:{args.port}")
+    server = make_server(
+        args.host,
+        args.port,
+        pki.wsgi_app(),
+        server_class=_ThreadingWSGIServer,
+        handler_class=_QuietHandler,
+    )
+    print(f"development PKI services on http://{args.host}:{args.port}", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,294 @@
+"""PAdES signatures in two phases, so the key can be far away and the user slow:
+
+1. :func:`prepare` lays out the signature field and appearance, computes the document
+   digest and the CMS signed attributes, and returns the SHA-256 digest to be signed
+   plus a state (bytes) that survives a restart;
+2. a provider signs the digest (with one authorization for a whole batch);
+3. :func:`finish` embeds the signature, then climbs the levels that were asked for:
+   B-T (signature timestamp), B-LT (validation data in the DSS), B-LTA (document
+   timestamp). A TSA or OCSP outage lowers the level achieved — recorded in the outcome —
+   and never loses the signature.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from asn1crypto import cms, x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+from pyhanko.sign.validation import async_add_validation_info
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from .appearance import Box, iso_vn
+from .errors import CertificateRevoked, NotAPdf, ProviderError, SigningError
+from .providers.base import Credential
+
+RESERVED = 24_000  # room for the CMS: chain, signature timestamp token
+
+
+class Level(StrEnum):
+    B_B = "B-B"
+    B_T = "B-T"
+    B_LT = "B-LT"
+    B_LTA = "B-LTA"
+
+    @property
+    def rank(self) -> int:
+        return list(Level).index(self)
+
+
+@dataclass
+class SignatureField:
+    name: str
+    box: Box | None = None  # None: an invisible signature
+    style: TextStampStyle | None = None
+    reason: str | None = None
+    location: str | None = None
+
+
+@dataclass
+class PreparedSignature:
+    digest: bytes  # SHA-256 of the signed attributes: what the provider signs
+    state: bytes  # JSON; finish() needs nothing else
+
+
+@dataclass
+class Outcome:
+    requested: Level
+    achieved: Level
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Trust:
+    """Where to fetch timestamps, and what to trust when checking certificates."""
+
+    trust_roots: list[x509.Certificate]
+    timestamper: TimeStamper | None = None
+    other_certs: list[x509.Certificate] = field(default_factory=list)
+
+    def validation_context(self, *, hard_fail: bool = False) -> ValidationContext:
+        return ValidationContext(
+            trust_roots=self.trust_roots,
+            other_certs=self.other_certs,
+            allow_fetching=True,
+            revocation_mode="hard-fail" if hard_fail else "soft-fail",
+            fetcher_backend=RequestsFetcherBackend(per_request_timeout=10),
+        )
+
+
+_timestampers: dict[str, HTTPTimeStamper] = {}
+
+
+def timestamper(url: str) -> HTTPTimeStamper:
+    """One per URL and process: it caches a dummy token used for size estimates."""
+    if url not in _timestampers:
+        _timestampers[url] = HTTPTimeStamper(url, timeout=10)
+    return _timestampers[url]
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def check_certificate(credential: Credential, trust: Trust) -> None:
+    """Before signing, the certificate must be valid now and not revoked (NĐ 23/2025)."""
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator.errors import PathValidationError, RevokedError
+
+    context = trust.validation_context(hard_fail=True)
+    validator = CertificateValidator(
+        credential.certificate,
+        intermediate_certs=list(credential.chain),
+        validation_context=context,
+    )
+    try:
+        asyncio.run(validator.async_validate_usage({"non_repudiation"}))
+    except RevokedError as exc:
+        raise CertificateRevoked("The signer's certificate has been revoked.") from exc
+    except PathValidationError as exc:
+        raise SigningError(
+            f"The signer's certificate cannot be used: {exc}", code="certificate-invalid"
+        ) from exc
+
+
+def prepare(
+    pdf: bytes,
+    credential: Credential,
+    signature_field: SignatureField,
+    *,
+    level: Level,
+    signing_time: datetime,
+) -> PreparedSignature:
+    """Phase 1: everything but the signature value."""
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    except Exception as exc:  # noqa: BLE001 - pypdf/pyhanko raise many kinds
+        raise NotAPdf(f"The PDF cannot be read: {exc}") from exc
+    store = SimpleCertificateStore.from_certs(list(credential.chain))
+    placeholder = 256 if credential.key_algorithm == "rsa" else 80
+    external = signers.ExternalSigner(credential.certificate, store, signature_value=placeholder)
+    spec = None
+    if signature_field.box is not None:
+        box = signature_field.box
+        spec = fields.SigFieldSpec(
+            sig_field_name=signature_field.name,
+            on_page=box.page - 1,
+            box=(int(box.x1), int(box.y1), int(box.x2), int(box.y2)),
+        )
+    pdf_signer = signers.PdfSigner(
+        signers.PdfSignatureMetadata(
+            field_name=signature_field.name,
+            md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES,
+            reason=signature_field.reason,
+            location=signature_field.location,
+        ),
+        signer=external,
+        stamp_style=signature_field.style,
+        new_field_spec=spec,
+    )
+    text_params = {"ts": iso_vn(signing_time)}
+    prepared_digest, _tbs, output = asyncio.run(
+        pdf_signer.async_digest_doc_for_signing(
+            writer, bytes_reserved=RESERVED, appearance_text_params=text_params
+        )
+    )
+    signed_attrs = asyncio.run(
+        external.signed_attrs(prepared_digest.document_digest, "sha256", use_pades=True)
+    )
+    der = signed_attrs.dump()
+    state = {
+        "v": 1,
+        "pdf": _b64(output.getvalue()),
+        "document_digest": _b64(prepared_digest.document_digest),
+        "start": prepared_digest.reserved_region_start,
+        "end": prepared_digest.reserved_region_end,
+        "signed_attrs": _b64(der),
+        "certificate": _b64(credential.certificate.dump()),
+        "chain": [_b64(c.dump()) for c in credential.chain],
+        "level": str(level),
+        "field": signature_field.name,
+    }
+    return PreparedSignature(hashlib.sha256(der).digest(), json.dumps(state).encode())
+
+
+def _verify_value(certificate: x509.Certificate, digest: bytes, value: bytes) -> None:
+    """A provider's answer must be a signature of this digest by this certificate's key."""
+    public = serialization.load_der_public_key(certificate.public_key.dump())
+    prehashed = utils.Prehashed(hashes.SHA256())
+    try:
+        if isinstance(public, ec.EllipticCurvePublicKey):
+            public.verify(value, digest, ec.ECDSA(prehashed))
+        else:
+            public.verify(value, digest, padding.PKCS1v15(), prehashed)  # type: ignore[union-attr]
+    except InvalidSignature as exc:
+        raise ProviderError(
+            "The provider's signature does not match the document and certificate.",
+            code="provider-bad-signature",
+        ) from exc
+
+
+def finish(state: bytes, signature_value: bytes, trust: Trust) -> tuple[bytes, Outcome]:
+    """Phase 3: embed the signature and add what the requested level needs."""
+    data: dict[str, Any] = json.loads(state)
+    certificate = x509.Certificate.load(base64.b64decode(data["certificate"]))
+    chain = [x509.Certificate.load(base64.b64decode(c)) for c in data["chain"]]
+    signed_attrs = cms.CMSAttributes.load(base64.b64decode(data["signed_attrs"]))
+    _verify_value(certificate, hashlib.sha256(signed_attrs.dump()).digest(), signature_value)
+    requested = Level(data["level"])
+    outcome = Outcome(requested, Level.B_B)
+    external = signers.ExternalSigner(
+        certificate, SimpleCertificateStore.from_certs(chain), signature_value=signature_value
+    )
+    signature_cms = None
+    if requested.rank >= Level.B_T.rank and trust.timestamper is not None:
+        try:
+            signature_cms = asyncio.run(
+                external.async_sign_prescribed_attributes(
+                    "sha256", signed_attrs=signed_attrs, timestamper=trust.timestamper
+                )
+            )
+            outcome.achieved = Level.B_T
+        except Exception as exc:  # noqa: BLE001 - any TSA failure: keep the signature
+            outcome.warnings.append(f"timestamp unavailable, signed without it: {exc}"[:300])
+    if signature_cms is None:
+        signature_cms = asyncio.run(
+            external.async_sign_prescribed_attributes("sha256", signed_attrs=signed_attrs)
+        )
+    output = io.BytesIO(base64.b64decode(data["pdf"]))
+    prepared = PreparedByteRangeDigest(
+        base64.b64decode(data["document_digest"]), data["start"], data["end"]
+    )
+    PdfTBSDocument.finish_signing(output, prepared, signature_cms)
+    signed = output.getvalue()
+
+    if requested.rank >= Level.B_LT.rank and outcome.achieved == Level.B_T:
+        try:
+            reader = PdfFileReader(io.BytesIO(signed))
+            embedded = next(s for s in reader.embedded_signatures if s.field_name == data["field"])
+            with_dss = asyncio.run(_add_validation_info(embedded, trust.validation_context()))
+            signed = with_dss
+            outcome.achieved = Level.B_LT
+        except Exception as exc:  # noqa: BLE001 - OCSP/CRL outage: stay at B-T
+            outcome.warnings.append(f"validation data unavailable, kept B-T: {exc}"[:300])
+    if requested == Level.B_LTA and outcome.achieved == Level.B_LT:
+        try:
+            signed = _document_timestamp(signed, trust)
+            outcome.achieved = Level.B_LTA
+        except Exception as exc:  # noqa: BLE001
+            outcome.warnings.append(f"archive timestamp unavailable, kept B-LT: {exc}"[:300])
+    return signed, outcome
+
+
+async def _add_validation_info(embedded: Any, context: ValidationContext) -> bytes:
+    out = io.BytesIO()
+    await async_add_validation_info(embedded, context, output=out)
+    return out.getvalue()
+
+
+def _document_timestamp(pdf: bytes, trust: Trust) -> bytes:
+    assert trust.timestamper is not None
+    out = io.BytesIO()
+    signers.PdfTimeStamper(trust.timestamper).timestamp_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(pdf)),
+        "sha256",
+        validation_context=trust.validation_context(),
+        output=out,
+    )
+    return out.getvalue()
+
+
+def sign(
+    pdf: bytes,
+    credential: Credential,
+    provider: Any,
+    signature_field: SignatureField,
+    *,
+    level: Level,
+    trust: Trust,
+    signing_time: datetime,
+) -> tuple[bytes, Outcome]:
+    """Prepare, sign with a synchronous provider, finish: the one-shot path."""
+    prepared = prepare(pdf, credential, signature_field, level=level, signing_time=signing_time)
+    [value] = provider.sign_digests(credential, [prepared.digest])
+    return finish(prepared.state, value, trust)
