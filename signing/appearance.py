@@ -164,7 +164,7 @@ def check_image(png: bytes, ink: str) -> None:
     if image.format != "PNG":
         raise ImageRejected("Upload a PNG file.", code="image-not-png")
     rgba = image.convert("RGBA")
-    pixels = list(rgba.getdata())
+    pixels = list(rgba.get_flattened_data())
     transparent = sum(1 for p in pixels if p[3] < 16)
     if transparent < len(pixels) * 0.3:
         raise ImageRejected(

@@ -292,3 +292,48 @@ def sign(
     prepared = prepare(pdf, credential, signature_field, level=level, signing_time=signing_time)
     [value] = provider.sign_digests(credential, [prepared.digest])
     return finish(prepared.state, value, trust)
+
+
+@dataclass
+class BatchItem:
+    """One document of a batch: its signed bytes and outcome, or why it failed."""
+
+    index: int
+    pdf: bytes | None = None
+    outcome: Outcome | None = None
+    error: SigningError | None = None
+
+
+def sign_batch(
+    documents: list[tuple[bytes, SignatureField]],
+    credential: Credential,
+    provider: Any,
+    *,
+    level: Level,
+    trust: Trust,
+    signing_time: datetime,
+) -> list[BatchItem]:
+    """Many documents, one provider call (one authorization): prepare each, sign all the
+    digests together, finish each. A document that fails does not stop the others."""
+    items = [BatchItem(i) for i in range(len(documents))]
+    prepared: list[tuple[BatchItem, PreparedSignature]] = []
+    for item, (pdf, signature_field) in zip(items, documents, strict=True):
+        try:
+            prepared.append(
+                (
+                    item,
+                    prepare(
+                        pdf, credential, signature_field, level=level, signing_time=signing_time
+                    ),
+                )
+            )
+        except SigningError as exc:
+            item.error = exc
+    if prepared:
+        values = provider.sign_digests(credential, [p.digest for _, p in prepared])
+        for (item, p), value in zip(prepared, values, strict=True):
+            try:
+                item.pdf, item.outcome = finish(p.state, value, trust)
+            except SigningError as exc:
+                item.error = exc
+    return items
