@@ -11,6 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 import threading
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -311,6 +313,48 @@ def serve(pki: DevPKI, host: str, port: int) -> _ThreadingWSGIServer:
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def serve_csc(
+    pki: DevPKI, host: str = "127.0.0.1", port: int = 0, calls: Counter[str] | None = None
+) -> tuple[str, Callable[[], None]]:
+    """certomancer-csc-dummy (a CSC v1 remote signing service) for the PKI's keys, in a
+    background thread: (base URL, stop). ``calls`` counts requests per path. Credential
+    IDs are ``f"{ARCH}/{label}"``."""
+    import asyncio
+    import socket
+
+    from aiohttp import web
+    from csc_dummy.csc_dummy_server import CSCWithCertomancer
+
+    if not port:
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+    csc = CSCWithCertomancer(pki.config)
+    csc.register_routes()
+    if calls is not None:
+
+        @web.middleware
+        async def count(request: web.Request, handler: Any) -> web.StreamResponse:
+            calls[request.path] += 1
+            return await handler(request)
+
+        csc.app.middlewares.append(count)
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(csc.app)
+    started = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, host, port).start())
+        started.set()
+        loop.run_forever()
+
+    threading.Thread(target=run, daemon=True).start()
+    started.wait(10)
+    return f"http://{host}:{port}", lambda: loop.call_soon_threadsafe(loop.stop)
 
 
 def main() -> None:

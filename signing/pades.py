@@ -26,8 +26,10 @@ from asn1crypto import cms, x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBox, TextBoxStyle
 from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
@@ -38,7 +40,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from .appearance import Box, iso_vn
+from .appearance import Box, font_factory, iso_vn
 from .errors import CertificateRevoked, NotAPdf, ProviderError, SigningError
 from .providers.base import Credential
 
@@ -65,10 +67,23 @@ class SignatureField:
     location: str | None = None
 
 
+@dataclass(frozen=True)
+class Stamp:
+    """Text written into the document in the signature's own revision, as an unsigned
+    signature field with an opaque appearance: the number and date written at issuing.
+    Earlier signatures see only form filling, so they stay valid."""
+
+    name: str
+    box: Box
+    lines: list[str]
+    font_size: int = 12
+
+
 @dataclass
 class PreparedSignature:
     digest: bytes  # SHA-256 of the signed attributes: what the provider signs
-    state: bytes  # JSON; finish() needs nothing else
+    state: bytes  # small JSON; with ``pdf``, all that finish() needs
+    pdf: bytes  # the prepared document (kept apart: large, and stored as a blob)
 
 
 @dataclass
@@ -110,12 +125,13 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def check_certificate(credential: Credential, trust: Trust) -> None:
-    """Before signing, the certificate must be valid now and not revoked (NĐ 23/2025)."""
+def check_certificate(credential: Credential, trust: Trust, *, hard_fail: bool = True) -> None:
+    """Before signing, the certificate must be valid now and not revoked (NĐ 23/2025).
+    ``hard_fail=False`` lets an unreachable OCSP/CRL pass (a revoked answer still fails)."""
     from pyhanko_certvalidator import CertificateValidator
     from pyhanko_certvalidator.errors import PathValidationError, RevokedError
 
-    context = trust.validation_context(hard_fail=True)
+    context = trust.validation_context(hard_fail=hard_fail)
     validator = CertificateValidator(
         credential.certificate,
         intermediate_certs=list(credential.chain),
@@ -138,12 +154,15 @@ def prepare(
     *,
     level: Level,
     signing_time: datetime,
+    stamps: list[Stamp] | None = None,
 ) -> PreparedSignature:
     """Phase 1: everything but the signature value."""
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     except Exception as exc:  # noqa: BLE001 - pypdf/pyhanko raise many kinds
         raise NotAPdf(f"The PDF cannot be read: {exc}") from exc
+    for stamp in stamps or []:
+        _add_stamp(writer, stamp)
     store = SimpleCertificateStore.from_certs(list(credential.chain))
     placeholder = 256 if credential.key_algorithm == "rsa" else 80
     external = signers.ExternalSigner(credential.certificate, store, signature_value=placeholder)
@@ -178,8 +197,7 @@ def prepare(
     )
     der = signed_attrs.dump()
     state = {
-        "v": 1,
-        "pdf": _b64(output.getvalue()),
+        "v": 2,
         "document_digest": _b64(prepared_digest.document_digest),
         "start": prepared_digest.reserved_region_start,
         "end": prepared_digest.reserved_region_end,
@@ -189,7 +207,48 @@ def prepare(
         "level": str(level),
         "field": signature_field.name,
     }
-    return PreparedSignature(hashlib.sha256(der).digest(), json.dumps(state).encode())
+    return PreparedSignature(
+        hashlib.sha256(der).digest(), json.dumps(state).encode(), output.getvalue()
+    )
+
+
+def _add_stamp(writer: IncrementalPdfFileWriter, stamp: Stamp) -> None:
+    box = stamp.box
+    fields.append_signature_field(
+        writer,
+        fields.SigFieldSpec(
+            stamp.name,
+            on_page=box.page - 1,
+            box=(int(box.x1), int(box.y1), int(box.x2), int(box.y2)),
+        ),
+    )
+    width, height = int(box.x2) - int(box.x1), int(box.y2) - int(box.y1)
+    text = TextBox(
+        TextBoxStyle(font=font_factory(), font_size=stamp.font_size), writer, font_name="F1"
+    )
+    text.content = "\n".join(stamp.lines)
+    # White paper first, so the blanks of the draft ("Số:    /QĐ-UBND") are covered;
+    # then the text at its real size, from the top left.
+    ops = b"q 1 g 0 0 %d %d re f Q q 1 0 0 1 1 0 cm " % (width, height) + text.render() + b" Q"
+    appearance = generic.StreamObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/XObject"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Form"),
+            generic.NameObject("/BBox"): generic.ArrayObject(
+                [generic.NumberObject(v) for v in (0, 0, width, height)]
+            ),
+            generic.NameObject("/Resources"): text.resources.as_pdf_object(),
+        },
+        stream_data=ops,
+    )
+    normal = writer.add_object(appearance)
+    for field_ref in writer.root["/AcroForm"]["/Fields"]:
+        field = field_ref.get_object()
+        if field.get("/T") == stamp.name:
+            field["/AP"] = generic.DictionaryObject({generic.NameObject("/N"): normal})
+            writer.update_container(field)
+            return
+    raise SigningError(f"The field {stamp.name} was not created.", code="stamp-failed")
 
 
 def _verify_value(certificate: x509.Certificate, digest: bytes, value: bytes) -> None:
@@ -208,8 +267,9 @@ def _verify_value(certificate: x509.Certificate, digest: bytes, value: bytes) ->
         ) from exc
 
 
-def finish(state: bytes, signature_value: bytes, trust: Trust) -> tuple[bytes, Outcome]:
-    """Phase 3: embed the signature and add what the requested level needs."""
+def finish(state: bytes, pdf: bytes, signature_value: bytes, trust: Trust) -> tuple[bytes, Outcome]:
+    """Phase 3: embed the signature into the prepared ``pdf`` and add what the requested
+    level needs."""
     data: dict[str, Any] = json.loads(state)
     certificate = x509.Certificate.load(base64.b64decode(data["certificate"]))
     chain = [x509.Certificate.load(base64.b64decode(c)) for c in data["chain"]]
@@ -235,7 +295,7 @@ def finish(state: bytes, signature_value: bytes, trust: Trust) -> tuple[bytes, O
         signature_cms = asyncio.run(
             external.async_sign_prescribed_attributes("sha256", signed_attrs=signed_attrs)
         )
-    output = io.BytesIO(base64.b64decode(data["pdf"]))
+    output = io.BytesIO(pdf)
     prepared = PreparedByteRangeDigest(
         base64.b64decode(data["document_digest"]), data["start"], data["end"]
     )
@@ -291,7 +351,7 @@ def sign(
     """Prepare, sign with a synchronous provider, finish: the one-shot path."""
     prepared = prepare(pdf, credential, signature_field, level=level, signing_time=signing_time)
     [value] = provider.sign_digests(credential, [prepared.digest])
-    return finish(prepared.state, value, trust)
+    return finish(prepared.state, prepared.pdf, value, trust)
 
 
 @dataclass
@@ -304,6 +364,25 @@ class BatchItem:
     error: SigningError | None = None
 
 
+def finish_many(
+    jobs: list[tuple[bytes, bytes, bytes]], trust: Trust, workers: int = 4
+) -> list[tuple[bytes, Outcome] | SigningError]:
+    """:func:`finish` for many (state, pdf, value) at once: the timestamp and revocation
+    requests of one document wait on the network while another is embedded."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(job: tuple[bytes, bytes, bytes]) -> tuple[bytes, Outcome] | SigningError:
+        try:
+            return finish(*job, trust)
+        except SigningError as exc:
+            return exc
+
+    if workers <= 1 or len(jobs) <= 1:
+        return [one(job) for job in jobs]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(one, jobs))
+
+
 def sign_batch(
     documents: list[tuple[bytes, SignatureField]],
     credential: Credential,
@@ -312,6 +391,7 @@ def sign_batch(
     level: Level,
     trust: Trust,
     signing_time: datetime,
+    workers: int = 4,
 ) -> list[BatchItem]:
     """Many documents, one provider call (one authorization): prepare each, sign all the
     digests together, finish each. A document that fails does not stop the others."""
@@ -331,9 +411,14 @@ def sign_batch(
             item.error = exc
     if prepared:
         values = provider.sign_digests(credential, [p.digest for _, p in prepared])
-        for (item, p), value in zip(prepared, values, strict=True):
-            try:
-                item.pdf, item.outcome = finish(p.state, value, trust)
-            except SigningError as exc:
-                item.error = exc
+        results = finish_many(
+            [(p.state, p.pdf, value) for (_, p), value in zip(prepared, values, strict=True)],
+            trust,
+            workers,
+        )
+        for (item, _), result in zip(prepared, results, strict=True):
+            if isinstance(result, SigningError):
+                item.error = result
+            else:
+                item.pdf, item.outcome = result
     return items

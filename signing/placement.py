@@ -4,7 +4,7 @@ Explicit coordinates are the fallback and the override."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pypdfium2 as pdfium
 
@@ -25,64 +25,133 @@ class Found:
     top: float
 
 
-def find_name(pdf: bytes, full_name: str) -> Found | None:
-    """The last occurrence of ``full_name`` (case-insensitive), last page first."""
+def _occurrence(textpage: pdfium.PdfTextPage, needle: str, *, last: bool) -> Found | None:
+    searcher = textpage.search(needle, match_case=False, match_whole_word=False)
+    hit = None
+    while (occurrence := searcher.get_next()) is not None:
+        hit = occurrence
+        if not last:
+            break
+    if hit is None:
+        return None
+    start, count = hit
+    boxes = [textpage.get_charbox(i) for i in range(start, start + count)]
+    return Found(
+        0,
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _open(pdf: bytes) -> pdfium.PdfDocument:
     try:
-        document = pdfium.PdfDocument(pdf)
+        return pdfium.PdfDocument(pdf)
     except pdfium.PdfiumError as exc:
         raise NotAPdf("The PDF cannot be read.") from exc
+
+
+def find_name(pdf: bytes, full_name: str) -> Found | None:
+    """The last occurrence of ``full_name`` (case-insensitive), last page first."""
+    document = _open(pdf)
     try:
-        for index in range(len(document) - 1, -1, -1):
-            textpage = document[index].get_textpage()
-            searcher = textpage.search(full_name, match_case=False, match_whole_word=False)
-            last = None
-            while (occurrence := searcher.get_next()) is not None:
-                last = occurrence
-            if last is None:
-                continue
-            start, count = last
-            boxes = [textpage.get_charbox(i) for i in range(start, start + count)]
-            return Found(
-                index + 1,
-                min(b[0] for b in boxes),
-                min(b[1] for b in boxes),
-                max(b[2] for b in boxes),
-                max(b[3] for b in boxes),
-            )
-        return None
+        return _find_name(document, full_name)
     finally:
         document.close()
 
 
-def _title_bottom(pdf: bytes, found: Found) -> float | None:
-    """The bottom of the nearest text line above the name that overlaps it sideways."""
-    document = pdfium.PdfDocument(pdf)
+def _find_name(document: pdfium.PdfDocument, full_name: str) -> Found | None:
+    for index in range(len(document) - 1, -1, -1):
+        found = _occurrence(document[index].get_textpage(), full_name, last=True)
+        if found is not None:
+            return replace(found, page=index + 1)
+    return None
+
+
+def find_on_first_page(pdf: bytes, needle: str) -> Found | None:
+    """The first occurrence of ``needle`` on page 1 (the header of a document)."""
+    document = _open(pdf)
+    try:
+        found = _occurrence(document[0].get_textpage(), needle, last=False)
+        return replace(found, page=1) if found is not None else None
+    finally:
+        document.close()
+
+
+def page_size(pdf: bytes, page: int = 1) -> tuple[float, float]:
+    document = _open(pdf)
+    try:
+        width, height = document[page - 1].get_size()
+        return width, height
+    finally:
+        document.close()
+
+
+def _line_right(pdf: bytes, found: Found, before_x: float) -> float:
+    """The right end of the text on ``found``'s line, from it up to ``before_x``."""
+    document = _open(pdf)
     try:
         textpage = document[found.page - 1].get_textpage()
-        centre = (found.left + found.right) / 2
-        best = None
+        right = found.right
+        middle = (found.bottom + found.top) / 2
         for i in range(textpage.count_rects()):
-            left, bottom, right, _top = textpage.get_rect(i)
-            if bottom <= found.top + 1 or not left - 40 <= centre <= right + 40:
-                continue
-            if best is None or bottom < best:
-                best = bottom
-        return best
+            left, bottom, rect_right, top = textpage.get_rect(i)
+            on_line = bottom <= middle <= top
+            if on_line and rect_right > found.left and rect_right <= before_x:
+                right = max(right, rect_right)
+        return right
     finally:
         document.close()
+
+
+def issue_boxes(pdf: bytes) -> tuple[Box | None, Box | None]:
+    """Where the clerk's number ("Số:") and issue date ("ngày … tháng … năm …") go: over
+    the blanks the draft left for them on page 1, covering the whole printed blank. None
+    where the draft has no such blank."""
+    number = find_on_first_page(pdf, "Số:")
+    day = find_on_first_page(pdf, "ngày")
+    width, _height = page_size(pdf)
+    number_box = date_box = None
+    if number is not None:
+        limit = day.left if day is not None and day.left > number.right else width
+        right = max(_line_right(pdf, number, limit), number.left + 150)
+        number_box = Box(1, number.left - 1, number.bottom - 6, right + 3, number.top + 5)
+    if day is not None:
+        right = max(_line_right(pdf, day, width), day.left + 150)
+        date_box = Box(1, day.left - 0.5, day.bottom - 6, right + 3, day.top + 5)
+    return number_box, date_box
+
+
+def _title_bottom(document: pdfium.PdfDocument, found: Found) -> float | None:
+    """The bottom of the nearest text line above the name that overlaps it sideways."""
+    textpage = document[found.page - 1].get_textpage()
+    centre = (found.left + found.right) / 2
+    best = None
+    for i in range(textpage.count_rects()):
+        left, bottom, right, _top = textpage.get_rect(i)
+        if bottom <= found.top + 1 or not left - 40 <= centre <= right + 40:
+            continue
+        if best is None or bottom < best:
+            best = bottom
+    return best
 
 
 def signature_box(pdf: bytes, full_name: str, override: Box | None = None) -> Box:
     """Where the signer's image goes."""
     if override is not None:
         return override
-    found = find_name(pdf, full_name)
-    if found is None:
-        raise PlacementError(
-            f"“{full_name}” is not printed in the document; give the signature's position.",
-            code="signer-name-not-found",
-        )
-    title = _title_bottom(pdf, found)
+    document = _open(pdf)  # opened once: placement runs for every document of a batch
+    try:
+        found = _find_name(document, full_name)
+        if found is None:
+            raise PlacementError(
+                f"“{full_name}” is not printed in the document; give the signature's position.",
+                code="signer-name-not-found",
+            )
+        title = _title_bottom(document, found)
+    finally:
+        document.close()
     gap = title - found.top if title is not None else None
     if gap is None or not MIN_GAP <= gap <= MAX_GAP:
         gap = DEFAULT_GAP

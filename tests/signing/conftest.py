@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from pypdf import PdfWriter
 
 from signing import pades
-from signing.devpki import DevPKI, Holder, serve
+from signing.devpki import DevPKI, Holder, serve, serve_csc
 from signing.pades import Trust
 from signing.providers.base import Credential
 from signing.providers.memory import MemoryProvider
@@ -117,3 +118,12 @@ def one_page_pdf() -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+@pytest.fixture(scope="session")
+def csc_service(pki_env: PKIEnv) -> Iterator[tuple[str, Counter[str]]]:
+    """certomancer-csc-dummy serving the test PKI's keys on loopback, counting calls."""
+    calls: Counter[str] = Counter()
+    url, stop = serve_csc(pki_env.pki, calls=calls)
+    yield url, calls
+    stop()

@@ -17,8 +17,8 @@ from signing.errors import NotAPdf, ProviderError
 from signing.pades import Level, SignatureField
 from signing.providers.base import AsyncStatus
 from signing.providers.remote import RemoteConfirmProvider, callback_signature
+from signing.samples import decision
 from signing.validation import validate
-from tests.signing.drafts import decision
 
 NOW = datetime.now(UTC)
 
@@ -133,7 +133,9 @@ def test_remote_signing_by_polling(pki_env, phone_service):
     phone_service.confirm(tid)
     result = provider.poll(tid)
     assert result.status == AsyncStatus.SIGNED and len(result.signatures) == 1
-    signed, outcome = pades.finish(prepared.state, result.signatures[0], pki_env.trust())
+    signed, outcome = pades.finish(
+        prepared.state, prepared.pdf, result.signatures[0], pki_env.trust()
+    )
     assert outcome.achieved == Level.B_LT
     assert validate(signed, [pki_env.pki.trust_root()]).ok
 
@@ -152,7 +154,7 @@ def test_remote_signing_by_callback_and_rejections(pki_env, phone_service):
     result = provider.accept_callback(payload, callback_signature("callback-secret", payload))
     assert result.status == AsyncStatus.SIGNED and len(result.signatures) == 3
     for p, value in zip(prepared, result.signatures, strict=True):
-        signed, outcome = pades.finish(p.state, value, pki_env.trust())
+        signed, outcome = pades.finish(p.state, p.pdf, value, pki_env.trust())
         assert outcome.achieved == Level.B_T
     with pytest.raises(ProviderError) as forged:
         provider.accept_callback(payload, callback_signature("not-the-secret", payload))

@@ -3,60 +3,16 @@ each signature validates, and a batch of 20 takes exactly one authorization."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections import Counter
 from datetime import UTC, datetime
-
-import pytest
-from aiohttp import web
-from csc_dummy.csc_dummy_server import CSCWithCertomancer
 
 from signing import pades
 from signing.devpki import ARCH
-from signing.errors import ProviderError
 from signing.pades import Level, SignatureField
 from signing.providers.csc import CscProvider
+from signing.samples import decision
 from signing.validation import validate
-from tests.signing.conftest import free_port
-from tests.signing.drafts import decision
 
 NOW = datetime.now(UTC)
-
-
-@pytest.fixture(scope="module")
-def csc_service(pki_env):
-    calls: Counter[str] = Counter()
-
-    @web.middleware
-    async def count(request, handler):
-        calls[request.path] += 1
-        return await handler(request)
-
-    csc = CSCWithCertomancer(pki_env.pki.config)
-    csc.register_routes()
-    csc.app.middlewares.append(count)
-    port = free_port()
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(csc.app)
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-        loop.run_forever()
-
-    threading.Thread(target=run, daemon=True).start()
-    import time
-
-    for _ in range(100):  # until it listens
-        try:
-            CscProvider(f"http://127.0.0.1:{port}")._post("info", {})
-            break
-        except ProviderError:
-            time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", calls
-    loop.call_soon_threadsafe(loop.stop)
 
 
 def test_csc_signs_and_the_result_validates(pki_env, csc_service):

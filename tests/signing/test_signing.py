@@ -16,8 +16,8 @@ from signing.appearance import Box
 from signing.errors import CertificateRevoked, ImageRejected, PlacementError
 from signing.pades import Level, SignatureField, Trust
 from signing.providers.pkcs11 import Pkcs11Provider
+from signing.samples import decision
 from signing.validation import validate
-from tests.signing.drafts import decision
 
 NOW = datetime.now(UTC)
 LEADER = "Lê Thị Hồng Hạnh"
@@ -81,7 +81,7 @@ def test_two_phase_state_survives_a_restart(pki_env):
     stored = bytes(prepared.state)  # e.g. a database column
     assert json.loads(stored)["level"] == "B-LT" and len(prepared.digest) == 32
     [value] = pki_env.memory.sign_digests(credential, [prepared.digest])
-    signed, outcome = pades.finish(stored, value, pki_env.trust())
+    signed, outcome = pades.finish(stored, prepared.pdf, value, pki_env.trust())
     assert outcome.achieved == Level.B_LT
     assert validate(signed, [pki_env.pki.trust_root()]).ok
 
@@ -99,7 +99,7 @@ def test_a_wrong_signature_value_is_refused_before_embedding(pki_env):
     from signing.errors import ProviderError
 
     with pytest.raises(ProviderError) as caught:
-        pades.finish(prepared.state, other, pki_env.trust())
+        pades.finish(prepared.state, prepared.pdf, other, pki_env.trust())
     assert caught.value.code == "provider-bad-signature"
 
 
@@ -143,7 +143,7 @@ def test_tampering_is_flagged(pki_env):
     assert report.signatures[0].verdict_en.startswith("Invalid signature")
     # 2. content changed by a later incremental update
     writer = IncrementalPdfFileWriter(io.BytesIO(signed))
-    from tests.signing.drafts import _add_text
+    from signing.samples import _add_text
 
     _add_text(writer, 0, 70, 700, "Nội dung chèn thêm sau khi ký")
     out = io.BytesIO()
@@ -188,6 +188,59 @@ def test_leader_and_agency_seal_both_valid_after_issuing(pki_env):
     # the seal overlaps the left third of the signature
     seal = seal_field.box
     assert seal.x1 < field.box.x1 < seal.x2 < field.box.x1 + field.box.width / 2
+
+
+def test_issuing_writes_number_and_date_and_keeps_the_leader_signature(pki_env):
+    pdf = decision(LEADER)
+    field = leader_field(pdf)
+    signed, _ = pades.sign(
+        pdf,
+        pki_env.credential("phochutich1"),
+        pki_env.memory,
+        field,
+        level=Level.B_T,
+        trust=pki_env.trust(),
+        signing_time=NOW,
+    )
+    number_box, date_box = placement.issue_boxes(signed)
+    assert number_box is not None and date_box is not None
+    assert 795 < number_box.y1 < number_box.y2 < 842 and date_box.x1 > 330  # the header line
+    stamps = [
+        pades.Stamp("SoKyHieu", number_box, ["Số: 15/QĐ-UBND"]),
+        pades.Stamp("NgayBanHanh", date_box, ["ngày 23 tháng 11 năm 2026"]),
+    ]
+    seal_png = appearance.demo_seal_png("Ủy ban nhân dân tỉnh Nghệ An")
+    seal_field = SignatureField(
+        "DauCoQuan", appearance.seal_box(field.box, seal_png), appearance.image_style(seal_png)
+    )
+    prepared = pades.prepare(
+        signed,
+        pki_env.credential("seal"),
+        seal_field,
+        level=Level.B_T,
+        signing_time=NOW,
+        stamps=stamps,
+    )
+    [value] = pki_env.memory.sign_digests(pki_env.credential("seal"), [prepared.digest])
+    issued, _ = pades.finish(prepared.state, prepared.pdf, value, pki_env.trust())
+    report = validate(issued, [pki_env.pki.trust_root()])
+    people = [s for s in report.signatures if s.kind == "signature"]
+    assert [s.bottom_line for s in people] == [True, True], [s.verdict_en for s in people]
+    assert people[0].modification_level == "FORM_FILLING"  # the number and date, nothing else
+    # the number is drawn over the blank, dark on white
+    document = pdfium.PdfDocument(issued)
+    document.init_forms()
+    image = document[0].render(scale=2, may_draw_forms=True).to_pil().convert("RGB")
+    crop = image.crop(
+        (
+            int(number_box.x1 * 2),
+            int((842 - number_box.y2) * 2),
+            int(number_box.x2 * 2),
+            int((842 - number_box.y1) * 2),
+        )
+    )
+    dark = [p for p in crop.get_flattened_data() if sum(p) < 200]
+    assert len(dark) > 150
 
 
 def test_placement_finds_the_name_on_any_page_and_line(pki_env):

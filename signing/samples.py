@@ -1,6 +1,7 @@
-"""Sample drafts for the signing tests: A4 pages with Vietnamese text (embedded font, so
-the text can be searched), like the end of a real decision: title lines, then room for
-the signature, then the signer's full name."""
+"""Sample drafts for the tests, the benchmark and the demo data: A4 pages with Vietnamese
+text (embedded font, so the text can be searched), like a real decision: the number and
+date blanks in the header, then the title lines, room for the signature, and the
+signer's full name."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pyhanko.pdf_utils.text import TextBox, TextBoxStyle
 from pypdf import PdfWriter
 from pypdf.generic import DecodedStreamObject, NameObject
 
-from signing.appearance import font_factory
+from .appearance import font_factory
 
 
 def draft(pages: list[list[tuple[float, float, str]]]) -> bytes:
@@ -32,11 +33,20 @@ def draft(pages: list[list[tuple[float, float, str]]]) -> bytes:
     return out.getvalue()
 
 
-def decision(signer: str, *, pages: int = 1, title_gap: float = 80, name_y: float = 300) -> bytes:
+def decision(
+    signer: str,
+    *,
+    pages: int = 1,
+    title_gap: float = 80,
+    name_y: float = 300,
+    subject: str = "Quyết định về việc phê duyệt kế hoạch năm 2027",
+) -> bytes:
     """A decision whose last page ends with the signature block of ``signer``."""
-    body = [
-        [(70, 760, f"Trang {i + 1} - Quyết định về việc phê duyệt kế hoạch năm 2027")]
-        for i in range(pages)
+    body = [[(70, 760, f"Trang {i + 1} - {subject}")] for i in range(pages)]
+    # the header with the blanks the clerk fills at issuing
+    body[0] += [
+        (70, 800, "Số:          /QĐ-UBND"),
+        (330, 800, "Nghệ An, ngày      tháng      năm 2026"),
     ]
     body[-1] += [
         (360, name_y + title_gap + 16, "KT. CHỦ TỊCH"),
