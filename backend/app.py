@@ -87,12 +87,17 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
                 )
 
     api = ProblemApi(app)
+    from backend.assignments.api import blp as assignments_blp
     from backend.audit.api import blp as audit_blp
     from backend.auth.api import blp as auth_blp
+    from backend.calendar.api import blp as calendar_blp
     from backend.documents.api import blp as documents_blp
     from backend.notifications.api import blp as notifications_blp
     from backend.org.api import blp as org_blp
     from backend.registers.api import blp as registers_blp
+    from backend.reports.api import blp as reports_blp
+    from backend.search.api import blp as search_blp
+    from backend.signatures.api import blp as signatures_blp
     from backend.webhooks.api import blp as webhooks_blp
     from backend.workflow.api import blp as workflow_blp
 
@@ -102,9 +107,14 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         documents_blp,
         workflow_blp,
         registers_blp,
+        signatures_blp,
         notifications_blp,
         webhooks_blp,
         audit_blp,
+        search_blp,
+        calendar_blp,
+        assignments_blp,
+        reports_blp,
     ):
         api.register_blueprint(blueprint)
 

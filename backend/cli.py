@@ -1,5 +1,5 @@
 """Commands: ``flask db-upgrade``, ``db-downgrade``, ``seed-demo``, ``demo-accounts``,
-``audit verify``."""
+``audit verify``, ``reindex-search``."""
 
 from __future__ import annotations
 
@@ -57,6 +57,21 @@ def init_app(app: Flask) -> None:
         users = run(_demo_password())
         click.echo(f"demo agency ready ({len(users)} accounts)")
 
+    @app.cli.command("dev-pki")
+    def dev_pki() -> None:
+        """Create the development PKI (var/pki) and register the demo signing keys."""
+        from backend.signatures.devpki import DEMO_SIGNING_PIN, ensure_dev_pki
+
+        if current_app.extensions["settings"].is_production:
+            raise click.ClickException("dev-pki is for development only")
+        added = ensure_dev_pki()
+        click.echo(f"development PKI ready ({added} keys registered; PIN ký số {DEMO_SIGNING_PIN})")
+        from backend.demo import seed_demo_documents
+
+        created = seed_demo_documents()
+        if created:
+            click.echo(f"{created} demo decisions on their way to the vice-chairman's signature")
+
     @app.cli.command("demo-accounts")
     def demo_accounts() -> None:
         """Print the demo accounts."""
@@ -65,7 +80,21 @@ def init_app(app: Flask) -> None:
         click.echo(f"\n{DEMO_ORG[1]} ({DEMO_ORG[0]}) — mật khẩu / password: {_demo_password()}")
         for u in DEMO_USERS:
             click.echo(f"  {u.username:<16} {u.full_name:<22} {u.position_title} ({u.role})")
+        from backend.signatures.devpki import DEMO_SIGNING_PIN
+
+        click.echo(
+            f"Mã PIN ký số của lãnh đạo / signing PIN of leaders and heads: {DEMO_SIGNING_PIN}"
+        )
         click.echo("")
+
+    @app.cli.command("reindex-search")
+    def reindex_search() -> None:
+        """Rebuild the search index of every document (after upgrading to search, or to
+        repair it); PDFs stored before search existed have their text extracted now."""
+        from backend.search.index import reindex_all
+
+        count = reindex_all()
+        click.echo(f"search index rebuilt: {count} documents")
 
     audit = AppGroup("audit", help="The audit chain.")
 

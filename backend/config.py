@@ -64,6 +64,24 @@ class Settings:
     reminder_before_hours: int = 24
     webhook_max_attempts: int = 6
     webhook_disable_after: int = 10
+    # Digital signing. In development a local test PKI is created in var/pki and its
+    # TSA/OCSP/CRL are served by the worker on DEV_PKI_PORT.
+    dev_pki: bool = True
+    dev_pki_port: int = 8010
+    signing_pki_dir: str = ""
+    signing_tsa_url: str = ""
+    signing_trust_roots: str = ""  # PEM/DER files, comma-separated
+    signing_key_password: str = ""  # for pkcs12 key files
+    signing_csc_url: str = ""
+    signing_csc_token: str = ""
+    signing_pkcs11_module: str = ""
+    signing_pkcs11_token: str = ""
+    signing_pkcs11_pin: str = ""
+    signing_request_minutes: int = 10  # an unauthorized request expires
+    signing_lockout_threshold: int = 5
+    signing_lockout_minutes: int = 15
+    signing_rate_limit: str = "10 per minute"
+    signing_stale_minutes: int = 5  # a worker that held a request this long is presumed dead
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -91,6 +109,10 @@ class Settings:
             self.database_url = f"sqlite:///{var / 'app.db'}"
         if not self.blob_dir:
             self.blob_dir = str(var / "blobs")
+        if not self.signing_pki_dir:
+            self.signing_pki_dir = str(var / "pki")
+        if self.is_production:
+            self.dev_pki = False
         if not self.secret_key and not self.is_production:
             self.secret_key = _development_secret(var)
 

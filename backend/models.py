@@ -1,7 +1,14 @@
 """Every table of every domain, imported in one place for Alembic and the tests."""
 
+from backend.assignments.models import (
+    Assignment,
+    AssignmentExtension,
+    AssignmentProgress,
+    AssignmentProgressFile,
+)
 from backend.audit.models import AuditEvent, AuditHead
 from backend.auth.models import Device, RefreshToken
+from backend.calendar.models import CalendarDocument, CalendarEvent, CalendarParticipant
 from backend.core.db import Base
 from backend.core.models import IdempotencyRecord
 from backend.documents.models import (
@@ -20,6 +27,14 @@ from backend.notifications.models import (
 )
 from backend.org.models import Delegation, DocumentType, Membership, Organisation, Unit, User
 from backend.registers.models import RegisterCounter, RegisterEntry
+from backend.search.models import BlobText, DocumentSearch
+from backend.signatures.models import (
+    SigningCredential,
+    SigningFactor,
+    SigningItem,
+    SigningRequest,
+    ValidationRecord,
+)
 from backend.webhooks.models import WebhookDelivery, WebhookEndpoint
 from backend.workflow.models import (
     Instruction,
@@ -32,6 +47,20 @@ from backend.workflow.models import (
 )
 
 __all__ = [
+    "Assignment",
+    "AssignmentExtension",
+    "AssignmentProgress",
+    "AssignmentProgressFile",
+    "SigningCredential",
+    "SigningFactor",
+    "SigningItem",
+    "SigningRequest",
+    "ValidationRecord",
+    "BlobText",
+    "CalendarDocument",
+    "CalendarEvent",
+    "CalendarParticipant",
+    "DocumentSearch",
     "NotificationPreference",
     "PushDelivery",
     "PushSubscription",

@@ -44,22 +44,36 @@ def register(huey: Huey) -> SimpleNamespace:
         with _context():
             return service.deliver(ids)
 
+    @huey.task(name="sign_request")
+    def sign_request(request_id: int) -> str:
+        from backend.signatures import service
+
+        with _context():
+            return service.run_request(request_id)
+
     @huey.periodic_task(crontab(minute="*"), name="sweep")
-    def sweep() -> tuple[int, int]:
-        """Deliver what was committed but never handed to the queue, and due retries."""
+    def sweep() -> tuple[int, int, int]:
+        """Deliver what was committed but never handed to the queue, due retries, and
+        signing requests whose worker died."""
         from backend.notifications import service as notifications
+        from backend.signatures import service as signatures
         from backend.webhooks import service as webhooks
 
         with _context():
-            return notifications.sweep(), webhooks.sweep()
+            return notifications.sweep(), webhooks.sweep(), signatures.resume_stale()
 
     @huey.periodic_task(crontab(minute="*/5"), name="reminders")
     def reminders() -> int:
+        from backend.assignments import service as assignments
         from backend.notifications import service
         from backend.org.service import notify_expired_delegations
 
         with _context():
-            return service.send_reminders() + notify_expired_delegations()
+            return (
+                service.send_reminders()
+                + assignments.send_reminders()
+                + notify_expired_delegations()
+            )
 
     @huey.periodic_task(crontab(minute="17", hour="*"), name="purge_idempotency_records")
     def purge_idempotency_records() -> int:
@@ -72,6 +86,7 @@ def register(huey: Huey) -> SimpleNamespace:
     tasks = SimpleNamespace(
         deliver_notifications=deliver_notifications,
         deliver_webhooks=deliver_webhooks,
+        sign_request=sign_request,
         sweep=sweep,
         reminders=reminders,
         purge_idempotency_records=purge_idempotency_records,

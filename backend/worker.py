@@ -6,5 +6,13 @@ from backend import tasks
 from backend.config import Settings
 from backend.core.queue import queue_for
 
-huey = queue_for(Settings.from_env())
+settings = Settings.from_env()
+huey = queue_for(settings)
 registered = tasks.register(huey)
+
+if settings.dev_pki:
+    # Development: the local test PKI's TSA/OCSP/CRL, so signatures validate end to end.
+    with tasks.worker_app().app_context():
+        from backend.signatures.devpki import serve_in_background
+
+        serve_in_background()

@@ -5,6 +5,7 @@ from sqlalchemy import create_engine, pool
 
 import backend.models  # noqa: F401  (registers every table)
 from backend.core.db import Base
+from backend.migrate import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -34,6 +35,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=url.startswith("sqlite"),
             compare_type=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()

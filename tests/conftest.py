@@ -205,11 +205,19 @@ def world(app: Flask) -> World:
 
     w = World()
     with app.app_context(), atomic() as s:
+        # Routing tests record the decision to sign with "approve"; tests/signatures
+        # switch digital signing on.
         org_a = Organisation(
-            code="000.00.00.H41", name="Ủy ban nhân dân tỉnh Nghệ An", short_name="UBND"
+            code="000.00.00.H41",
+            name="Ủy ban nhân dân tỉnh Nghệ An",
+            short_name="UBND",
+            digital_signing=False,
         )
         org_b = Organisation(
-            code="000.00.00.H40", name="Ủy ban nhân dân tỉnh Hà Tĩnh", short_name="UBND"
+            code="000.00.00.H40",
+            name="Ủy ban nhân dân tỉnh Hà Tĩnh",
+            short_name="UBND",
+            digital_signing=False,
         )
         s.add_all([org_a, org_b])
         s.flush()

@@ -144,7 +144,7 @@ def test_app_shell_is_served_uncached(client, path, app, tmp_path, monkeypatch):
     dist = tmp_path / "dist"
     (dist / "assets").mkdir(parents=True)
     (dist / "index.html").write_text("<!doctype html><title>Trình Ký</title>")
-    (dist / "assets" / "app-1a2b3c.js").write_text("console.log(1)")
+    (dist / "assets" / "app-1a2b3c.js").write_text("console.log('Trình Ký');\n" * 200)
     monkeypatch.setattr(app.extensions["settings"], "pwa_dist", str(dist))
     # web.init_app captured the path at start-up; an app built for this test reads it anew.
     from flask import Flask
@@ -159,3 +159,16 @@ def test_app_shell_is_served_uncached(client, path, app, tmp_path, monkeypatch):
     assert r.headers["Cache-Control"] == "no-cache"
     asset = c.get("/assets/app-1a2b3c.js")
     assert "immutable" in asset.headers["Cache-Control"]
+    assert "Content-Encoding" not in asset.headers  # the client did not ask for gzip
+    packed = c.get("/assets/app-1a2b3c.js", headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    import gzip
+
+    assert gzip.decompress(packed.data) == asset.data
+    assert len(packed.data) < len(asset.data) / 5
+    again = c.get(
+        "/assets/app-1a2b3c.js",
+        headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]},
+    )
+    assert again.status_code == 304 and again.data == b""

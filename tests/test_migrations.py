@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
-from backend.migrate import alembic_config, downgrade, upgrade
+from backend.migrate import alembic_config, downgrade, include_name, upgrade
 from backend.models import Base
 from tests.conftest import create_postgres_database, drop_postgres_database
 
@@ -30,7 +30,9 @@ def empty_database(tmp_path):
 def _diff(url: str) -> list:
     engine = create_engine(url)
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": include_name}
+        )
         diff = compare_metadata(ctx, Base.metadata)
     engine.dispose()
     return diff

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import act, make_pdf, set_route, standard_route, upload_document
+from tests.conftest import TEST_PASSWORD, act, make_pdf, set_route, standard_route, upload_document
 
 ROLES = ["leader", "head", "specialist", "clerk", "admin", "outsider"]
 PUBLIC = {("POST", "/api/auth/login"), ("POST", "/api/auth/refresh")}
@@ -31,8 +31,38 @@ SUBSCRIPTION = {
 }
 
 
+def self_signed_pem(name: str) -> str:
+    """A certificate for registering a key (no PKI needed to test who may do it)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
 def in_30_days() -> str:
     return (datetime.now(UTC) + timedelta(days=30)).isoformat()
+
+
+def vn_day(days: int) -> str:
+    """A date ``days`` from today, Vietnam time (assignment deadlines are dates)."""
+    from backend.core.timeutil import VN_TZ
+
+    return (datetime.now(VN_TZ).date() + timedelta(days=days)).isoformat()
 
 
 def everyone(status: int, **overrides: int) -> dict[str, int]:
@@ -82,10 +112,91 @@ def objects(client, world) -> dict[str, Any]:
     set_route(client, world["specialist"], hooked, standard_route(world))
     act(client, world["specialist"], hooked, "submit")
     deliveries = client.get(f"/api/webhooks/{webhook}/deliveries", headers=world["admin"].headers)
+    event = client.post(
+        "/api/calendar/events",
+        json={
+            "title": "Họp giao ban",
+            "starts_at": "2026-11-23T08:00:00+07:00",
+            "ends_at": "2026-11-23T10:00:00+07:00",
+            "participant_ids": [world["leader"].id],
+        },
+        headers=world["clerk"].headers,
+    ).json["id"]
+    credential = client.post(
+        "/api/signing-credentials",
+        json={
+            "organisation_id": world.org_a,
+            "purpose": "seal",
+            "provider": "pkcs12",
+            "credential_ref": "seal.key.pem",
+            "certificate": self_signed_pem("Ủy ban nhân dân tỉnh Nghệ An"),
+        },
+        headers=world["admin"].headers,
+    ).json["id"]
+    # phiếu giải quyết: KT leads (the head gave a part to the specialist, who asked for more
+    # time), VX is kept informed; a second registered document waits for the leader
+    assigned, fresh = (
+        upload_document(client, world["clerk"], direction="incoming").json["id"] for _ in range(2)
+    )
+    for n, doc in enumerate((assigned, fresh)):
+        r = act(
+            client,
+            world["clerk"],
+            doc,
+            "register-incoming",
+            sender_name="Bộ Tài chính",
+            number_symbol=f"{n + 1}/BTC-NSNN",
+            document_date="2026-11-20",
+        )
+        assert r.status_code == 200
+        act(client, world["clerk"], doc, "participants", user_id=world["leader"].id)
+    tree = client.post(
+        f"/api/documents/{assigned}/assignments",
+        json={
+            "text": "Giao Phòng Kinh tế chủ trì.",
+            "lead": {"unit_id": world.units["A.KT"], "deadline": vn_day(30)},
+            "fyi": [{"unit_id": world.units["A.VX"]}],
+        },
+        headers={**world["leader"].headers, "If-Match": "*"},
+    ).json
+    lead = next(a["id"] for a in tree["assignments"] if a["role"] == "lead")
+    fyi = next(a["id"] for a in tree["assignments"] if a["role"] == "fyi")
+    child = client.post(
+        f"/api/assignments/{lead}/sub-assignments",
+        json={"items": [{"assignee_id": world["specialist"].id, "deadline": vn_day(20)}]},
+        headers=world["head"].headers,
+    ).json[0]["id"]
+    extension = client.post(
+        f"/api/assignments/{child}/extensions",
+        json={"deadline": vn_day(25), "reason": "Chờ số liệu."},
+        headers=world["specialist"].headers,
+    ).json["extensions"][0]["id"]
+    progress = client.post(
+        f"/api/assignments/{child}/progress",
+        json={"percent": 20, "note": "Đang tổng hợp."},
+        headers=world["specialist"].headers,
+    ).json["progress_reports"][0]["id"]
+    progress_file = client.post(
+        f"/api/assignments/{child}/progress/{progress}/files",
+        data={"files": [(io.BytesIO(make_pdf()), "bang-so-lieu.pdf")]},
+        headers=world["specialist"].headers,
+        content_type="multipart/form-data",
+    ).json["progress_reports"][0]["files"][0]["id"]
     return {
+        "asg_progress": progress,
+        "asg_file": progress_file,
+        "asg_doc": assigned,
+        "asg_fresh": fresh,
+        "asg_lead": lead,
+        "asg_fyi": fyi,
+        "asg_child": child,
+        "asg_ext": extension,
+        "credential": credential,
+        "signing_request": 999_999,
         "subscription": subscription,
         "webhook": webhook,
         "delivery": deliveries.json["items"][0]["id"],
+        "event": event,
         "org": world.org_a,
         "user": world["specialist_vx"].id,
         "doc": draft["id"],
@@ -269,6 +380,174 @@ CASES = [
         "/api/delegations/{delegation}",
         everyone(404, leader=200, head=403, admin=200),
     ),
+    # -- search: everyone, over what they may open --
+    Case("GET", "/api/search?q=quyet+dinh", everyone(200)),
+    # -- work calendar: the agency reads it, the office (clerk, admin) keeps it --
+    Case("GET", "/api/calendar?week=2026-W48", everyone(200)),
+    Case(
+        "POST",
+        "/api/calendar/events",
+        everyone(403, clerk=201, admin=201, outsider=404),
+        "json:event",
+    ),
+    Case("GET", "/api/calendar/events/{event}", everyone(200, outsider=404)),
+    Case(
+        "PATCH",
+        "/api/calendar/events/{event}",
+        everyone(403, clerk=200, admin=200, outsider=404),
+        "json:event_patch",
+    ),
+    # the clerk cancels first; the admin then finds it cancelled already
+    Case(
+        "POST",
+        "/api/calendar/events/{event}/cancel",
+        everyone(403, clerk=200, admin=409, outsider=404),
+        "json:cancel",
+    ),
+    # digital signing
+    Case("GET", "/api/organisations/{org}/signing-settings", everyone(200, outsider=404)),
+    Case(
+        "PUT",
+        "/api/organisations/{org}/signing-settings",
+        everyone(403, admin=200, outsider=404),
+        "json:signing_settings",
+    ),
+    Case("GET", "/api/signing-credentials?organisation_id={org}", everyone(200, outsider=404)),
+    Case(
+        "POST",
+        "/api/signing-credentials",
+        everyone(403, admin=201, outsider=404),
+        "json:credential",
+    ),
+    Case(
+        "DELETE",
+        "/api/signing-credentials/{credential}",
+        everyone(403, admin=200, outsider=404),
+    ),
+    Case(
+        "PUT",
+        "/api/signing-credentials/{credential}/image",
+        everyone(403, admin=200, outsider=404),
+        "seal_image",
+    ),
+    Case("GET", "/api/me/signing", everyone(200)),
+    Case("PUT", "/api/me/signing-pin", everyone(204), "json:signing_pin"),
+    Case("POST", "/api/me/signing-totp", everyone(201), "json:password"),
+    # nobody has started an authenticator, so every code is wrong
+    Case("POST", "/api/me/signing-totp/confirm", everyone(422), "json:code"),
+    # organisation A records signing decisions without digital signatures (test world)
+    Case(
+        "POST",
+        "/api/signing-requests",
+        everyone(404, specialist=409, head=409),
+        "json:sign_routed",
+    ),
+    Case("POST", "/api/documents/{routed}/sign", everyone(404, specialist=409, head=409)),
+    Case("GET", "/api/signing-requests/{signing_request}", everyone(404)),
+    Case(
+        "POST",
+        "/api/signing-requests/{signing_request}/authorize",
+        everyone(404),
+        "json:authorize",
+    ),
+    Case("GET", "/api/documents/{doc}/signatures", everyone(404, specialist=200, head=200)),
+    Case("POST", "/api/documents/{doc}/signatures", everyone(404, specialist=200, head=200)),
+    Case("POST", "/api/signatures/validate", everyone(200), "pdf_file"),
+    Case(
+        "POST",
+        "/api/documents/{incoming}/refuse",
+        everyone(404, clerk=200),
+        "json:refuse",
+    ),
+    # -- phiếu giải quyết: the leader assigns; the unit's head and people work on it --
+    Case(
+        "GET",
+        "/api/documents/{asg_doc}/assignments",
+        everyone(200, admin=404, outsider=404),
+    ),
+    # once the leader assigned it, the head of KT (cooperating) sees it but may not assign
+    Case(
+        "POST",
+        "/api/documents/{asg_fresh}/assignments",
+        everyone(404, leader=201, head=403, clerk=403),
+        "json:assign",
+    ),
+    Case("GET", "/api/assignments", everyone(200)),
+    # a person's part: the unit's people, the assignee, the assigner, the leaders
+    Case(
+        "GET",
+        "/api/assignments/{asg_child}",
+        everyone(404, leader=200, head=200, specialist=200),
+    ),
+    Case(
+        "POST",
+        "/api/assignments/{asg_lead}/sub-assignments",
+        everyone(403, head=201, admin=404, outsider=404),
+        "json:sub_assign",
+    ),
+    Case(
+        "POST",
+        "/api/assignments/{asg_child}/progress",
+        everyone(404, leader=403, head=201, specialist=201),
+        "json:progress",
+    ),
+    Case(
+        "POST",
+        "/api/assignments/{asg_child}/progress/{asg_progress}/files",
+        everyone(404, leader=403, head=201, specialist=201),
+        "pdf_files",
+    ),
+    Case(
+        "GET",
+        "/api/assignments/{asg_child}/progress-files/{asg_file}",
+        everyone(404, leader=200, head=200, specialist=200),
+    ),
+    Case(
+        "POST",
+        "/api/assignments/{asg_lead}/extensions",
+        everyone(403, head=201, admin=404, outsider=404),
+        "json:extension",
+    ),
+    Case(
+        "POST",
+        "/api/assignments/{asg_child}/extensions/{asg_ext}/decide",
+        everyone(404, leader=403, head=200, specialist=403),
+        "json:decide",
+    ),
+    # the head completes the specialist's part first; then it is completed
+    Case(
+        "POST",
+        "/api/assignments/{asg_child}/complete",
+        everyone(404, leader=403, head=200, specialist=409),
+        "json:complete",
+    ),
+    # only the informed unit's (VX) heads acknowledge
+    Case(
+        "POST",
+        "/api/assignments/{asg_fyi}/acknowledge",
+        everyone(403, admin=404, outsider=404),
+    ),
+    Case(
+        "GET",
+        "/api/reports/processing?organisation_id={org}",
+        everyone(403, leader=200, head=200, admin=200, outsider=404),
+    ),
+    Case(
+        "GET",
+        "/api/reports/processing/documents?organisation_id={org}&bucket=received",
+        everyone(403, leader=200, head=200, admin=200, outsider=404),
+    ),
+    Case(
+        "GET",
+        "/api/reports/processing/export.csv?organisation_id={org}",
+        everyone(403, leader=200, head=200, admin=200, outsider=404),
+    ),
+    Case(
+        "GET",
+        "/api/reports/processing/export.xlsx?organisation_id={org}",
+        everyone(403, leader=200, head=200, admin=200, outsider=404),
+    ),
+    Case("GET", "/api/dashboard", everyone(200)),
     Case("POST", "/api/auth/logout", everyone(204)),
 ]
 
@@ -286,6 +565,23 @@ def _body(kind: str, world, objects) -> dict[str, Any]:
             },
             "content_type": "multipart/form-data",
         }
+    if kind == "seal_image":
+        from signing.appearance import demo_seal_png
+
+        return {
+            "data": {"image": (io.BytesIO(demo_seal_png("UBND")), "dau.png")},
+            "content_type": "multipart/form-data",
+        }
+    if kind == "pdf_files":
+        return {
+            "data": {"files": [(io.BytesIO(make_pdf()), "tien-do.pdf")]},
+            "content_type": "multipart/form-data",
+        }
+    if kind == "pdf_file":
+        return {
+            "data": {"file": (io.BytesIO(make_pdf()), "nhan-duoc.pdf")},
+            "content_type": "multipart/form-data",
+        }
     if kind == "version":
         return {
             "data": {"file": (io.BytesIO(make_pdf(2)), "v2.pdf")},
@@ -301,6 +597,21 @@ def _body(kind: str, world, objects) -> dict[str, Any]:
             "memberships": [{"role": "specialist", "unit_id": world.units["A.KT"]}],
         },
         "user_patch": {"full_name": "Bùi Quang Huy (đã sửa)"},
+        "signing_settings": {"signature_level": "B-T"},
+        "credential": {
+            "organisation_id": world.org_a,
+            "purpose": "personal",
+            "user_id": world["leader"].id,
+            "provider": "csc",
+            "credential_ref": "leader-key",
+            "certificate": self_signed_pem("Lê Thị Hồng Hạnh"),
+        },
+        "signing_pin": {"password": TEST_PASSWORD, "pin": "135790"},
+        "password": {"password": TEST_PASSWORD},
+        "code": {"code": "000000"},
+        "sign_routed": {"document_ids": [objects["routed"]]},
+        "authorize": {"method": "pin", "code": "123456"},
+        "refuse": {"reason": "Gửi nhầm cơ quan."},
         "doc_patch": {"subject": "Trích yếu đã sửa"},
         "participant": {"user_id": world["specialist_vx"].id},
         "route": {"steps": standard_route(world)},
@@ -314,6 +625,16 @@ def _body(kind: str, world, objects) -> dict[str, Any]:
             "document_date": "2026-11-20",
         },
         "instruction": {"text": "Giao Phòng Kinh tế chủ trì."},
+        "assign": {
+            "text": "Giao Phòng Văn hóa - Xã hội chủ trì, Phòng Kinh tế phối hợp.",
+            "lead": {"unit_id": world.units["A.VX"], "deadline": vn_day(30)},
+            "cooperating": [{"unit_id": world.units["A.KT"], "deadline": vn_day(30)}],
+        },
+        "sub_assign": {"items": [{"assignee_id": world["specialist"].id, "deadline": vn_day(10)}]},
+        "progress": {"percent": 30, "note": "Đang tổng hợp."},
+        "extension": {"deadline": vn_day(40), "reason": "Chờ ý kiến các sở."},
+        "decide": {"decision": "accept"},
+        "complete": {"result": "Đã hoàn thành."},
         "template": {
             "organisation_id": world.org_a,
             "name": "Công văn Phòng Kinh tế",
@@ -335,6 +656,14 @@ def _body(kind: str, world, objects) -> dict[str, Any]:
             "events": ["document.issued"],
         },
         "webhook_patch": {"events": ["document.issued", "document.signed"]},
+        "event": {
+            "organisation_id": world.org_a,
+            "title": "Tiếp công dân định kỳ",
+            "starts_at": "2026-11-25T08:00:00+07:00",
+            "ends_at": "2026-11-25T11:00:00+07:00",
+        },
+        "event_patch": {"place": "Trụ sở tiếp công dân"},
+        "cancel": {"reason": "Hoãn"},
         "delegation": {
             "organisation_id": world.org_a,
             "deputy_id": world["specialist_vx"].id,

@@ -63,6 +63,8 @@ def configure_logging(json_lines: bool = True, level: int = logging.INFO) -> Non
     )
     root.addHandler(handler)
     root.setLevel(level)
+    # fontTools logs every glyph subset (each visible signature) at INFO
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def init_request_logging(app: Flask) -> None:

@@ -54,6 +54,7 @@ class DocumentStatus(StrEnum):
     APPROVED = "approved"  # route done, nothing to issue
     ISSUED = "issued"  # đã ban hành: numbered
     REGISTERED = "registered"  # incoming, in the register
+    REFUSED = "refused"  # incoming, refused by the clerk (with the reason)
 
 
 class Secrecy(StrEnum):

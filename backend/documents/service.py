@@ -23,6 +23,9 @@ from backend.core.storage import BlobStore, FileTooLarge, StoredFile
 from backend.core.timeutil import utcnow
 from backend.org import service as org_service
 from backend.org.models import Membership, Role, User
+from backend.search.index import store_blob_text
+from backend.search.models import BlobText
+from backend.search.text import extract_pdf_text
 
 from . import pages
 from .files import FileProblem, check_file, clean_filename
@@ -60,6 +63,7 @@ class _Staged:
     staged: StoredFile
     content_type: str
     page_count: int | None
+    text: str | None = None  # of a PDF, for the search index
 
 
 def blob_store() -> BlobStore:
@@ -171,6 +175,8 @@ def _stage_files(main: Upload | None, attachments: list[Upload]) -> list[_Staged
                 stored.temp_path, stored.head(), filename, pdf_only=(kind == "main")
             )
             entry.content_type, entry.page_count = checked.content_type, checked.page_count
+            if checked.content_type == "application/pdf":
+                entry.text = extract_pdf_text(stored.temp_path)
     except FileProblem as problem:
         for entry in staged:
             entry.staged.discard()
@@ -205,6 +211,8 @@ def _write_version(
         # never a row pointing at nothing.
         entry.staged.publish()
         _insert_blob_if_missing(entry.staged.sha256, entry.staged.size)
+        if entry.text is not None:
+            store_blob_text(s, entry.staged.sha256, entry.text)
         s.add(
             DocumentFile(
                 version_id=version.id,
@@ -416,6 +424,64 @@ def add_version(
             data={"version": number, "files": [f.blob_sha256 for f in version.files]},
         )
     return version
+
+
+def add_signed_version(
+    document: Document, actor: User, main_pdf: bytes, note: str, page_count: int | None
+) -> DocumentVersion:
+    """A new version whose main file is ``main_pdf`` (the signed PDF) and whose
+    attachments are those of the current version. The caller holds the document's lock
+    inside ``atomic()``."""
+    s = session()
+    current = current_files(document)
+    main = next(f for f in current if f.kind == "main")
+    sha256 = blob_store().put_bytes(main_pdf)
+    _insert_blob_if_missing(sha256, len(main_pdf))
+    # Signatures add no page text: the search index keeps the unsigned file's text.
+    text = s.scalar(select(BlobText.text).where(BlobText.blob_sha256 == main.blob_sha256))
+    if text is not None:
+        store_blob_text(s, sha256, text)
+    number = document.current_version + 1
+    version = DocumentVersion(
+        document_id=document.id, number=number, note=note, created_by_id=actor.id
+    )
+    s.add(version)
+    s.flush()
+    for f in current:
+        signed = f.kind == "main"
+        s.add(
+            DocumentFile(
+                version_id=version.id,
+                kind=f.kind,
+                position=f.position,
+                filename=f.filename,
+                content_type=f.content_type,
+                blob_sha256=sha256 if signed else f.blob_sha256,
+                size=len(main_pdf) if signed else f.size,
+                page_count=(page_count or main.page_count) if signed else f.page_count,
+            )
+        )
+    document.current_version = number
+    document.updated_at = utcnow()
+    s.flush()
+    s.refresh(version)
+    audit.record(
+        "document.version_added",
+        "document",
+        document.id,
+        actor=actor,
+        organisation_id=document.organisation_id,
+        data={"version": number, "files": [sha256], "note": note},
+    )
+    return version
+
+
+def main_file(document: Document) -> tuple[DocumentFile, Path]:
+    """The current main PDF of a document and where its bytes are."""
+    file = next((f for f in current_files(document) if f.kind == "main"), None)
+    if file is None:
+        raise NotFound("The document has no main file.", code="no-main-file")
+    return file, blob_store().path(file.blob_sha256)
 
 
 def list_versions(actor: User, document_id: int) -> list[DocumentVersion]:

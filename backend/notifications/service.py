@@ -52,6 +52,18 @@ KINDS = [
     "deadline.overdue",
     "delegation.started",
     "delegation.ended",
+    "signing.finished",
+    "incoming.to_instruct",
+    "calendar.invited",
+    "calendar.changed",
+    "calendar.cancelled",
+    "assignment.assigned",
+    "assignment.progress",
+    "assignment.extension_requested",
+    "assignment.extension_decided",
+    "assignment.completed",
+    "assignment.due_soon",
+    "assignment.overdue",
 ]
 
 

@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.core.db import Base, UTCDateTime
@@ -29,6 +39,9 @@ class Organisation(Base):
     name: Mapped[str] = mapped_column(String(255))
     short_name: Mapped[str] = mapped_column(String(30))  # used in symbols: 15/QĐ-UBND
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    # Sign steps need a digital signature (else "approve" records the decision to sign).
+    digital_signing: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    signature_level: Mapped[str] = mapped_column(String(8), default="B-LTA", server_default="B-LTA")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     parent: Mapped[Organisation | None] = relationship(remote_side=[id])

@@ -12,6 +12,7 @@ from backend.core.idempotency import idempotent
 from backend.documents.models import Document
 from backend.documents.schemas import DocumentSchema
 from backend.registers.service import IncomingDetails
+from backend.signatures import service as signatures
 
 from . import inbox, service
 from .schemas import (
@@ -26,6 +27,7 @@ from .schemas import (
     InstructionSchema,
     IssueSchema,
     QuickPhraseSchema,
+    RefuseSchema,
     ReplySchema,
     ReturnSchema,
     RouteSchema,
@@ -182,16 +184,37 @@ class RegisterIncoming(MethodView):
     def post(self, data: dict, document_id: int):
         """Vào sổ đến: give an incoming document its số đến (clerk); 409 on a duplicate"""
         accept = data.pop("accept_duplicate")
+        accept_invalid = data.pop("accept_invalid_signature")
+        send_to = data.pop("send_to_user_id")
         document, entry = service.register_incoming(
             current_user(),
             document_id,
             if_match_header(),
             IncomingDetails(**data),
             accept_duplicate=accept,
+            accept_invalid_signature=accept_invalid,
+            send_to_user_id=send_to,
         )
-        return {"document": document, "incoming_number": entry.number, "year": entry.year}, {
-            "ETag": document.etag
-        }
+        report = signatures.latest_validation(current_user(), document.id).report
+        return {
+            "document": document,
+            "incoming_number": entry.number,
+            "year": entry.year,
+            "signatures": report,
+        }, {"ETag": document.etag}
+
+
+@blp.route("/documents/<int:document_id>/refuse")
+class RefuseIncoming(MethodView):
+    @idempotent
+    @blp.arguments(RefuseSchema)
+    @blp.response(200, DocumentSchema)
+    def post(self, data: dict, document_id: int):
+        """Từ chối: refuse an incoming document with the reason (clerk)"""
+        document = service.refuse_incoming(
+            current_user(), document_id, if_match_header(), data["reason"]
+        )
+        return document, {"ETag": document.etag}
 
 
 @blp.route("/documents/<int:document_id>/instructions")

@@ -93,6 +93,10 @@ def waiting(actor: User, filters: dict[str, Any], cursor: str | None, limit: int
         .join(Document, Document.id == StepAssignment.document_id)
         .where(StepAssignment.status == AssignmentStatus.WAITING, _for_me(actor))
     )
+    if filters.get("step_kind"):  # "Chờ ký": what waits for a signature
+        query = query.join(RouteStep, RouteStep.id == StepAssignment.step_id).where(
+            RouteStep.kind == filters["step_kind"]
+        )
     query = _filters(query, filters).options(
         *documents.summary_load_options(),
         joinedload(StepAssignment.step).lazyload(RouteStep.actors),
@@ -310,6 +314,17 @@ def counts(actor: User) -> dict[str, int]:
             Document.due_date < _today(),
         )
     )
+    to_sign = s.scalar(
+        select(func.count())
+        .select_from(StepAssignment)
+        .join(RouteStep, RouteStep.id == StepAssignment.step_id)
+        .join(Document, Document.id == StepAssignment.document_id)
+        .where(
+            StepAssignment.status == AssignmentStatus.WAITING,
+            _for_me(actor),
+            RouteStep.kind == StepKind.SIGN,
+        )
+    )
     drafted = dict(
         s.execute(
             select(Document.status, func.count())
@@ -336,6 +351,7 @@ def counts(actor: User) -> dict[str, int]:
         "waiting": total,
         "waiting_urgent": urgent,
         "waiting_overdue": overdue,
+        "waiting_sign": to_sign,
         "returned_to_me": drafted.get(DocumentStatus.RETURNED, 0),
         "submitted_in_progress": drafted.get(DocumentStatus.IN_REVIEW, 0)
         + drafted.get(DocumentStatus.SIGNED, 0),

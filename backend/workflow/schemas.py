@@ -141,12 +141,26 @@ class IncomingRegistrationSchema(Schema):
     recipients = fields.String(load_default="", validate=validate.Length(max=2000))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
     accept_duplicate = fields.Boolean(load_default=False)
+    send_to_user_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "the leader (or chief of office) who gives the instruction"},
+    )
+    accept_invalid_signature = fields.Boolean(
+        load_default=False,
+        metadata={"description": "register even though a signature does not validate"},
+    )
 
 
 class IncomingRegisteredSchema(Schema):
     document = fields.Nested(DocumentSchema)
     incoming_number = fields.Integer(metadata={"description": "số đến"})
     year = fields.Integer()
+    signatures = fields.Dict(metadata={"description": "the validation report of the file"})
+
+
+class RefuseSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
 class InstructionCreateSchema(Schema):
@@ -179,6 +193,10 @@ class InboxArgsSchema(PageArgsSchema):
     unit_id = fields.Integer()
     overdue = fields.Boolean()
     q = fields.String(validate=validate.Length(max=200))
+    step_kind = fields.String(
+        validate=validate.OneOf(["review", "consult", "sign", "issue"]),
+        metadata={"description": "waiting list only: e.g. sign for “Chờ ký”"},
+    )
 
 
 class StepRefSchema(Schema):
@@ -206,6 +224,7 @@ class CountsSchema(Schema):
     waiting = fields.Integer()
     waiting_urgent = fields.Integer()
     waiting_overdue = fields.Integer()
+    waiting_sign = fields.Integer(metadata={"description": "Chờ ký: waiting at sign steps"})
     returned_to_me = fields.Integer()
     submitted_in_progress = fields.Integer()
     following = fields.Integer()

@@ -69,6 +69,7 @@ TRANSITIONS: dict[str, set[str]] = {
     "forward": ACTING,
     "reply": ACTING,
     "issue": ACTING,
+    "sign": {DocumentStatus.IN_REVIEW},
 }
 # Which step kinds each actor action applies to.
 ACTION_STEP_KINDS: dict[str, set[str]] = {
@@ -77,6 +78,7 @@ ACTION_STEP_KINDS: dict[str, set[str]] = {
     "forward": {StepKind.REVIEW, StepKind.CONSULT, StepKind.SIGN, StepKind.ISSUE},
     "reply": {StepKind.CONSULT},
     "issue": {StepKind.ISSUE},
+    "sign": {StepKind.SIGN},
 }
 STEP_PARTICIPANT_ROLE = {
     StepKind.REVIEW: ParticipantRole.REVIEWER,
@@ -89,6 +91,7 @@ WEBHOOK_EVENTS = {
     "approve": "document.approved",
     "return": "document.returned",
     "issue": "document.issued",
+    "sign": "document.signature_added",
 }
 STEP_LABELS_VI = {
     StepKind.REVIEW: "Xem xét",
@@ -695,6 +698,12 @@ def approve(actor: User, document_id: int, if_match: str | None, comment: str = 
     with atomic():
         document = _load(actor, document_id, if_match, "approve")
         acting = _acting_assignment(actor, document, "approve")
+        if acting.step.kind == StepKind.SIGN and _digital_signing(document):
+            raise Conflict(
+                "This organisation signs digitally: sign the document (POST "
+                "/api/signing-requests) instead of approving it.",
+                code="signature-required",
+            )
         _complete_assignment(actor, document, acting, AssignmentStatus.APPROVED)
         _record(
             document,
@@ -707,6 +716,34 @@ def approve(actor: User, document_id: int, if_match: str | None, comment: str = 
         _after_step_action(document, acting.step)
         documents.touch(document)
     return document
+
+
+def _digital_signing(document: Document) -> bool:
+    from backend.org.models import Organisation
+
+    org = session().get(Organisation, document.organisation_id)
+    return bool(org and org.digital_signing)
+
+
+def signing_assignment(actor: User, document: Document) -> Acting:
+    """The sign-step work item ``actor`` may complete with a digital signature (their
+    own, or a delegator's under a delegation that covers signing)."""
+    _check_transition("sign", document)
+    return _acting_assignment(actor, document, "sign")
+
+
+def complete_signature(
+    actor: User, document: Document, assignment_id: int, data: dict[str, Any]
+) -> None:
+    """A digital signature was embedded in a new version: the sign step's work item is
+    done (the caller holds the document's lock and has checked the version)."""
+    acting = _acting_assignment(actor, document, "sign")
+    if acting.assignment.id != assignment_id:
+        raise Conflict("The signing step changed meanwhile.", code="step-changed")
+    _complete_assignment(actor, document, acting, AssignmentStatus.APPROVED)
+    _record(document, "sign", actor, step=acting.step, delegation=acting.delegation, data=data)
+    _after_step_action(document, acting.step)
+    documents.touch(document)
 
 
 def reply(actor: User, document_id: int, if_match: str | None, comment: str) -> Document:
@@ -866,6 +903,10 @@ def issue(actor: User, document_id: int, if_match: str | None, details: IssueDet
         )
         document.number_symbol = entry.number_symbol
         document.issued_at = entry.registered_at
+        if _digital_signing(document):
+            from backend.signatures import service as signatures
+
+            signatures.seal_at_issue(actor, document, entry.number_symbol, entry.registered_at)
         _complete_assignment(actor, document, acting, AssignmentStatus.APPROVED)
         acting.step.status = StepStatus.DONE
         acting.step.completed_at = utcnow()
@@ -893,7 +934,7 @@ def _signer_name(document: Document) -> str:
             .join(RouteStep, RouteStep.id == WorkflowAction.step_id)
             .where(
                 WorkflowAction.document_id == document.id,
-                WorkflowAction.action == "approve",
+                WorkflowAction.action.in_(("approve", "sign")),
                 RouteStep.kind == StepKind.SIGN,
             )
             .order_by(WorkflowAction.id.desc())
@@ -919,10 +960,25 @@ def register_incoming(
     details: registers.IncomingDetails,
     *,
     accept_duplicate: bool,
+    accept_invalid_signature: bool = False,
+    send_to_user_id: int | None = None,
 ) -> tuple[Document, Any]:
     """Vào sổ văn bản đến: the clerk gives an incoming document its "số đến". A number
     and symbol already registered from the same sender this year is refused with the
-    existing entries unless the clerk confirms (duplicate alert)."""
+    existing entries unless the clerk confirms (duplicate alert). Its signatures are
+    checked first: a signature that does not validate stops the registration unless the
+    clerk confirms (or refuses the document with the reason)."""
+    from backend.signatures import service as signatures
+
+    report = signatures.check_incoming(documents.get_document(actor, document_id))
+    if report["signatures"] and not report["ok"] and not accept_invalid_signature:
+        raise Conflict(
+            f"The document's signature is not valid: {report['verdict_en']}. Refuse it, or "
+            "send accept_invalid_signature=true to register it anyway.",
+            code="signature-invalid",
+            verdict_vi=report["verdict_vi"],
+            verdict_en=report["verdict_en"],
+        )
     with atomic():
         document = documents.get_document(actor, document_id, for_update=True)
         check_if_match(if_match, document.etag)
@@ -948,16 +1004,63 @@ def register_incoming(
                 ],
             )
         entry = registers.register_incoming(document, actor, details)
+        signatures.record_validation(document, report)
         document.status = DocumentStatus.REGISTERED
+        if send_to_user_id is not None:
+            _send_for_instruction(document, send_to_user_id, actor)
         document.number_symbol = details.number_symbol.strip()
         _record(
             document,
             "register",
             actor,
-            data={"incoming_number": entry.number, "duplicates": [d.id for d in duplicates]},
+            data={
+                "incoming_number": entry.number,
+                "duplicates": [d.id for d in duplicates],
+                "signatures_valid": report["ok"] if report["signatures"] else None,
+            },
         )
         documents.touch(document)
     return document, entry
+
+
+def _send_for_instruction(document: Document, user_id: int, clerk: User) -> None:
+    """Trình lãnh đạo: the registered document goes to a leader (or the chief of office)
+    for an instruction; they see it and are notified."""
+    leader = session().get(User, user_id)
+    roles = leader.roles_in(document.organisation_id) if leader else set()
+    if leader is None or not roles & INSTRUCTING_ROLES:
+        raise ValidationFailed(
+            "Send it to a leader or a head of unit of this organisation.",
+            {"send_to_user_id": ["Not a leader or head here."]},
+        )
+    documents.ensure_participant(document, leader.id, ParticipantRole.RECIPIENT)
+    notifications.notify(
+        [leader.id],
+        "incoming.to_instruct",
+        f"Văn bản đến cần cho ý kiến: {_title(document)}",
+        body=document.subject,
+        document_id=document.id,
+        exclude=clerk.id,
+        urgency=document.urgency,
+    )
+
+
+def refuse_incoming(actor: User, document_id: int, if_match: str | None, reason: str) -> Document:
+    """Từ chối tiếp nhận: the clerk refuses an incoming document (wrong recipient,
+    invalid signature) with the reason; it is kept, marked refused, out of the register."""
+    if not reason.strip():
+        raise ValidationFailed("Give the reason.", {"reason": ["Required."]})
+    with atomic():
+        document = documents.get_document(actor, document_id, for_update=True)
+        check_if_match(if_match, document.etag)
+        if Role.CLERK not in actor.roles_in(document.organisation_id):
+            raise Forbidden("Only the clerk (văn thư) receives incoming documents.")
+        if document.direction != Direction.INCOMING or document.status != DocumentStatus.DRAFT:
+            raise _illegal("refuse", document)
+        document.status = DocumentStatus.REFUSED
+        _record(document, "refuse", actor, comment=reason)
+        documents.touch(document)
+    return document
 
 
 # -- instructions and quick phrases --------------------------------------------------------

@@ -8,7 +8,7 @@ import io
 import threading
 from datetime import UTC, datetime
 
-from tests.conftest import act, set_route, upload_document
+from tests.conftest import act, count_rows, set_route, upload_document
 
 
 def at_issue_step(client, world, **meta) -> int:
@@ -191,3 +191,25 @@ def test_only_the_clerk_registers_incoming(client, world):
     assert r.status_code == 404  # not visible to them at all
     r = register_incoming(client, world, doc, document_date="not-a-date")
     assert r.status_code == 422 and "document_date" in r.json["errors"]
+
+
+def test_registered_incoming_goes_to_the_leader_for_an_instruction(client, world, app):
+    doc = incoming(client, world)
+    leader = world["chairman"]
+    assert client.get(f"/api/documents/{doc}", headers=leader.headers).status_code == 404
+    r = register_incoming(client, world, doc, send_to_user_id=world["specialist"].id)
+    assert r.status_code == 422 and "send_to_user_id" in r.json["errors"]
+    assert count_rows(app, "register_entries") == 0  # nothing half-written
+    r = register_incoming(client, world, doc, send_to_user_id=leader.id)
+    assert r.status_code == 200, r.json
+    assert client.get(f"/api/documents/{doc}", headers=leader.headers).status_code == 200
+    kinds = [
+        n["kind"] for n in client.get("/api/notifications", headers=leader.headers).json["items"]
+    ]
+    assert "incoming.to_instruct" in kinds
+    r = client.post(
+        f"/api/documents/{doc}/instructions",
+        json={"text": "Giao Phòng Kinh tế chủ trì, báo cáo trước ngày 30/11."},
+        headers=leader.headers,
+    )
+    assert r.status_code == 201

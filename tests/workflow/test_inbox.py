@@ -95,6 +95,28 @@ def test_counts_for_the_badges(client, world):
     assert ids(client.get("/api/inbox/following", headers=world["head_vx"].headers)) == [followed]
 
 
+def test_to_sign_list_and_badge(client, world):
+    """“Chờ ký”: the waiting items at sign steps, with their own count."""
+    at_review = submitted_draft(client, world)
+    to_sign = submitted_draft(client, world)
+    act(client, world["head"], to_sign, "approve")  # the leader's sign step is next
+    leader = world["leader"]
+    act(client, world["head"], at_review, "approve")
+    # oldest arrival first: to_sign reached the leader before at_review
+    assert ids(client.get("/api/inbox/waiting?step_kind=sign", headers=leader.headers)) == [
+        to_sign,
+        at_review,
+    ]
+    head = world["head"]
+    third = submitted_draft(client, world)
+    assert ids(client.get("/api/inbox/waiting?step_kind=sign", headers=head.headers)) == []
+    assert ids(client.get("/api/inbox/waiting?step_kind=review", headers=head.headers)) == [third]
+    assert client.get("/api/inbox/counts", headers=leader.headers).json["waiting_sign"] == 2
+    assert client.get("/api/inbox/counts", headers=head.headers).json["waiting_sign"] == 0
+    bad = client.get("/api/inbox/waiting?step_kind=draft", headers=leader.headers)
+    assert bad.status_code == 422
+
+
 def test_submitted_and_done(client, world):
     first = submitted_draft(client, world)
     second = submitted_draft(client, world, urgency="hoa_toc")

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from backend.core.pagination import PageArgsSchema
+from backend.core.schemas import PageSchema
+from backend.documents.schemas import DocumentSchema
+
+
+class SearchArgsSchema(PageArgsSchema):
+    q = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "words to find, with or without diacritics"},
+    )
+
+
+class SearchHitSchema(DocumentSchema):
+    """The document summary, and where the words were found."""
+
+    matched_in = fields.List(
+        fields.String(),
+        metadata={"description": "number_symbol, subject, sender, body (the PDF text)"},
+    )
+    snippet = fields.String(
+        allow_none=True, metadata={"description": "the PDF text around the first word found"}
+    )
+    sender = fields.String(metadata={"description": "drafting unit, or the incoming sender"})
+
+
+class SearchPageSchema(PageSchema):
+    items = fields.List(fields.Nested(SearchHitSchema))

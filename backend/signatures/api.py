@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend.auth.guard import current_user
+from backend.core.errors import PayloadTooLarge, ValidationFailed
+from backend.core.idempotency import idempotent
+from backend.core.ratelimit import limiter, setting
+
+from . import service
+from .schemas import (
+    AuthorizeSchema,
+    CodeSchema,
+    CredentialCreateSchema,
+    CredentialListArgsSchema,
+    CredentialSchema,
+    FactorStatusSchema,
+    ImageFilesSchema,
+    PasswordSchema,
+    PinSchema,
+    SigningRequestCreateSchema,
+    SigningRequestSchema,
+    SigningSettingsSchema,
+    SigningSettingsUpdateSchema,
+    SignOneSchema,
+    TotpStartedSchema,
+    ValidationArgsSchema,
+    ValidationFileSchema,
+    ValidationRecordSchema,
+    ValidationReportSchema,
+)
+
+blp = Blueprint(
+    "signatures",
+    __name__,
+    url_prefix="/api",
+    description="Digital signatures: credentials, signing requests, validation",
+)
+
+
+def _placement(data: dict) -> service.Placement | None:
+    value = data.get("placement")
+    return service.Placement(**value) if value else None
+
+
+def _upload(field: str) -> bytes:
+    upload = request.files.get(field)
+    if upload is None:
+        raise ValidationFailed(f"Send the file as '{field}'.", {field: ["Required."]})
+    limit = current_app.extensions["settings"].max_upload_bytes
+    data = upload.stream.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"The file is larger than {limit // (1024 * 1024)} MB.")
+    return data
+
+
+@blp.route("/organisations/<int:organisation_id>/signing-settings")
+class Settings(MethodView):
+    @blp.response(200, SigningSettingsSchema)
+    def get(self, organisation_id: int):
+        """Whether sign steps need a digital signature, and the PAdES level"""
+        return service.get_settings(current_user(), organisation_id)
+
+    @blp.arguments(SigningSettingsUpdateSchema)
+    @blp.response(200, SigningSettingsSchema)
+    def put(self, data: dict, organisation_id: int):
+        """Change the signing settings (admins)"""
+        return service.update_settings(current_user(), organisation_id, data)
+
+
+@blp.route("/signing-credentials")
+class Credentials(MethodView):
+    @blp.arguments(CredentialListArgsSchema, location="query")
+    @blp.response(200, CredentialSchema(many=True))
+    def get(self, args: dict):
+        """Signing keys: all of the organisation's for admins, one's own and the seal else"""
+        rows = service.list_credentials(current_user(), args["organisation_id"])
+        return [service.credential_view(r) for r in rows]
+
+    @idempotent
+    @blp.arguments(CredentialCreateSchema)
+    @blp.response(201, CredentialSchema)
+    def post(self, data: dict):
+        """Register a person's key or the agency seal with its certificate chain (admins)"""
+        return service.credential_view(service.create_credential(current_user(), data))
+
+
+@blp.route("/signing-credentials/<int:credential_id>")
+class CredentialView(MethodView):
+    @blp.response(200, CredentialSchema)
+    def delete(self, credential_id: int):
+        """Stop using a key (admins); it stays on record"""
+        return service.credential_view(service.deactivate_credential(current_user(), credential_id))
+
+
+@blp.route("/signing-credentials/<int:credential_id>/image")
+class CredentialImage(MethodView):
+    @blp.arguments(ImageFilesSchema, location="files")
+    @blp.response(200, CredentialSchema)
+    def put(self, files: dict, credential_id: int):
+        """The signature image (blue) or seal (red): a PNG with a transparent background"""
+        row = service.set_image(current_user(), credential_id, _upload("image"))
+        return service.credential_view(row)
+
+
+@blp.route("/me/signing")
+class MySigning(MethodView):
+    @blp.response(200, FactorStatusSchema)
+    def get(self):
+        """My signing setup: PIN, authenticator, key and certificate"""
+        return service.factor_status(current_user())
+
+
+@blp.route("/me/signing-pin")
+class MyPin(MethodView):
+    @blp.arguments(PinSchema)
+    @blp.response(204)
+    def put(self, data: dict):
+        """Set the signing PIN (the account password confirms it)"""
+        service.set_pin(current_user(), data["password"], data["pin"])
+
+
+@blp.route("/me/signing-totp")
+class MyTotp(MethodView):
+    @blp.arguments(PasswordSchema)
+    @blp.response(201, TotpStartedSchema)
+    def post(self, data: dict):
+        """Start setting up an authenticator app: the secret, shown once"""
+        return service.start_totp(current_user(), data["password"])
+
+
+@blp.route("/me/signing-totp/confirm")
+class MyTotpConfirm(MethodView):
+    @blp.arguments(CodeSchema)
+    @blp.response(204)
+    def post(self, data: dict):
+        """Confirm the authenticator with a first code"""
+        service.confirm_totp(current_user(), data["code"])
+
+
+@blp.route("/signing-requests")
+class SigningRequests(MethodView):
+    @idempotent
+    @blp.arguments(SigningRequestCreateSchema)
+    @blp.response(201, SigningRequestSchema)
+    def post(self, data: dict):
+        """Ký số: prepare up to 100 documents waiting for my signature; authorize next"""
+        created = service.create_request(current_user(), data["document_ids"], _placement(data))
+        return service.request_view(created)
+
+
+@blp.route("/documents/<int:document_id>/sign")
+class SignOne(MethodView):
+    @idempotent
+    @blp.arguments(SignOneSchema)
+    @blp.response(201, SigningRequestSchema)
+    def post(self, data: dict, document_id: int):
+        """Ký số one document (a signing request with one item)"""
+        created = service.create_request(current_user(), [document_id], _placement(data))
+        return service.request_view(created)
+
+
+@blp.route("/signing-requests/<int:request_id>")
+class SigningRequestView(MethodView):
+    @blp.response(200, SigningRequestSchema)
+    def get(self, request_id: int):
+        """A signing request and the result per document"""
+        return service.request_view(service.get_request(current_user(), request_id))
+
+
+def _signer_key() -> str:
+    return f"signer:{current_user().id}"
+
+
+@blp.route("/signing-requests/<int:request_id>/authorize")
+class Authorize(MethodView):
+    decorators = [
+        limiter.limit(setting("signing_rate_limit"), key_func=_signer_key, scope="sign-authorize")
+    ]
+
+    @blp.arguments(AuthorizeSchema)
+    @blp.response(202, SigningRequestSchema)
+    def post(self, data: dict, request_id: int):
+        """Xác nhận ký: the signing PIN or an authenticator code; the worker then signs"""
+        authorized = service.authorize(current_user(), request_id, data["method"], data["code"])
+        return service.request_view(authorized)
+
+
+@blp.route("/documents/<int:document_id>/signatures")
+class DocumentSignatures(MethodView):
+    @blp.arguments(ValidationArgsSchema, location="query")
+    @blp.response(200, ValidationRecordSchema)
+    def get(self, args: dict, document_id: int):
+        """Kiểm tra chữ ký: the validation report of a version (the current by default)"""
+        if args["version"] is None:
+            return service.latest_validation(current_user(), document_id)
+        return service.validate_version(current_user(), document_id, args["version"])
+
+    @blp.arguments(ValidationArgsSchema, location="query")
+    @blp.response(200, ValidationRecordSchema)
+    def post(self, args: dict, document_id: int):
+        """Check the signatures again now (revocation may have changed)"""
+        return service.validate_version(current_user(), document_id, args["version"])
+
+
+@blp.route("/signatures/validate")
+class ValidateUpload(MethodView):
+    @blp.arguments(ValidationFileSchema, location="files")
+    @blp.response(200, ValidationReportSchema)
+    def post(self, files: dict):
+        """Validate a PDF received from outside (nothing is stored)"""
+        current_user()
+        return service.validate_pdf(_upload("file"))

@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from backend.core.schemas import VNDateTime
+from signing.pades import Level
+
+from .models import CredentialPurpose, ProviderKind
+
+
+class SigningSettingsSchema(Schema):
+    organisation_id = fields.Integer(attribute="id", dump_only=True)
+    digital_signing = fields.Boolean(
+        metadata={"description": "sign steps need a digital signature"}
+    )
+    signature_level = fields.String(validate=validate.OneOf([lv.value for lv in Level]))
+
+
+class SigningSettingsUpdateSchema(Schema):
+    digital_signing = fields.Boolean()
+    signature_level = fields.String(validate=validate.OneOf([lv.value for lv in Level]))
+
+
+class CredentialCreateSchema(Schema):
+    organisation_id = fields.Integer(required=True)
+    purpose = fields.String(
+        required=True, validate=validate.OneOf([p.value for p in CredentialPurpose])
+    )
+    user_id = fields.Integer(load_default=None, allow_none=True)
+    provider = fields.String(
+        required=True, validate=validate.OneOf([p.value for p in ProviderKind])
+    )
+    credential_ref = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "key file (pkcs12), key label (pkcs11) or credential ID (csc)"},
+    )
+    certificate = fields.String(
+        load_default="",
+        validate=validate.Length(max=100_000),
+        metadata={"description": "PEM, the signer first then its chain; csc: read if empty"},
+    )
+
+
+class CertificateNameSchema(Schema):
+    subject = fields.String()
+    issuer = fields.String()
+
+
+class CredentialSchema(Schema):
+    id = fields.Integer()
+    organisation_id = fields.Integer()
+    user_id = fields.Integer(allow_none=True)
+    purpose = fields.String()
+    provider = fields.String()
+    credential_ref = fields.String()
+    subject = fields.String()
+    issuer = fields.String()
+    serial = fields.String()
+    not_before = VNDateTime()
+    not_after = VNDateTime()
+    days_left = fields.Integer()
+    expired = fields.Boolean()
+    expiring_soon = fields.Boolean(metadata={"description": "expires within 30 days"})
+    chain = fields.List(fields.Nested(CertificateNameSchema))
+    has_image = fields.Boolean()
+    active = fields.Boolean()
+
+
+class CredentialListArgsSchema(Schema):
+    organisation_id = fields.Integer(required=True)
+
+
+class ImageFilesSchema(Schema):
+    image = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class ValidationFileSchema(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class PinSchema(Schema):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+    pin = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Regexp(r"^[0-9]{6,12}$", error="6 to 12 digits."),
+    )
+
+
+class PasswordSchema(Schema):
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+
+
+class TotpStartedSchema(Schema):
+    secret = fields.String(metadata={"description": "base32, for the authenticator app"})
+    otpauth_uri = fields.String()
+
+
+class CodeSchema(Schema):
+    code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$"))
+
+
+class FactorStatusSchema(Schema):
+    pin_set = fields.Boolean()
+    totp_enabled = fields.Boolean()
+    locked_until = VNDateTime(allow_none=True)
+    credential = fields.Nested(CredentialSchema, allow_none=True)
+
+
+class PlacementSchema(Schema):
+    page = fields.Integer(required=True, validate=validate.Range(min=1))
+    x1 = fields.Float(required=True)
+    y1 = fields.Float(required=True)
+    x2 = fields.Float(required=True)
+    y2 = fields.Float(required=True)
+
+
+class SignOneSchema(Schema):
+    placement = fields.Nested(
+        PlacementSchema,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "PDF points; default: found from the signer's printed name"},
+    )
+
+
+class SigningRequestCreateSchema(SignOneSchema):
+    document_ids = fields.List(
+        fields.Integer(), required=True, validate=validate.Length(min=1, max=100)
+    )
+
+
+class AuthorizeSchema(Schema):
+    method = fields.String(required=True, validate=validate.OneOf(["pin", "totp"]))
+    code = fields.String(required=True, load_only=True, validate=validate.Length(min=4, max=12))
+
+
+class SigningItemSchema(Schema):
+    document_id = fields.Integer()
+    state = fields.String(metadata={"description": "prepared | signed | completed | failed"})
+    code = fields.String()
+    reason = fields.String()
+    version = fields.Integer(allow_none=True)
+    level_achieved = fields.String(allow_none=True)
+    warnings = fields.List(fields.String())
+
+
+class SigningRequestSchema(Schema):
+    id = fields.Integer()
+    state = fields.String(
+        metadata={"description": "awaiting_authorization | signing | completed | failed"}
+    )
+    reason = fields.String()
+    level = fields.String()
+    created_at = VNDateTime()
+    expires_at = VNDateTime()
+    authorized_at = VNDateTime(allow_none=True)
+    finished_at = VNDateTime(allow_none=True)
+    items = fields.List(fields.Nested(SigningItemSchema))
+
+
+class ValidationArgsSchema(Schema):
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+class ValidationReportSchema(Schema):
+    ok = fields.Boolean()
+    verdict_vi = fields.String()
+    verdict_en = fields.String()
+    signatures = fields.List(fields.Dict())
+
+
+class ValidationRecordSchema(Schema):
+    document_id = fields.Integer()
+    version = fields.Integer()
+    ok = fields.Boolean()
+    signature_count = fields.Integer()
+    checked_at = VNDateTime()
+    report = fields.Nested(ValidationReportSchema)
