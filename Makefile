@@ -20,15 +20,20 @@ install: $(STAMP)
 
 # Debian packages the tests drive for real (HSM, browser). Installed once, as root.
 system-deps:
-	@command -v softhsm2-util >/dev/null 2>&1 || { \
-	  echo "installing Debian packages: softhsm2"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq softhsm2 >/dev/null; }
+	@missing=""; \
+	command -v softhsm2-util >/dev/null 2>&1 || missing="$$missing softhsm2"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 migrate: install
 	$(PY) -m flask db-upgrade
 
 seed: migrate
 	$(PY) -m flask seed-demo
+	$(PY) -m flask dev-pki
 
 pwa:
 	cd pwa && npm install --no-audit --no-fund --loglevel=error && npm run build
@@ -38,8 +43,11 @@ run: seed pwa
 	@echo "Trình Ký: http://127.0.0.1:8000"
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/honcho start -f Procfile -p $${PORT:-8000}
 
-test: install system-deps
-	$(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
+# The browser tests run in their own pytest process: Playwright's sync API keeps an
+# event loop in the worker, which code calling asyncio.run (pyHanko) must not share.
+test: install system-deps pwa
+	$(PY) -m pytest -q -n 2 --ignore=tests/e2e $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n 2 tests/e2e $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
