@@ -119,8 +119,9 @@ def test_offline_decision_waits_then_reaches_the_server(page, context, live_serv
     sign_in(page, REVIEWER)
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     open_document(page, subject)
+    # page 1 shown (pages load in parallel: page 2 may finish first)
     page.wait_for_function(
-        "() => { const i = document.querySelector('.page img');"
+        "() => { const i = document.querySelector('.page img[alt=\"Trang 1 / 2\"]');"
         " return i && i.complete && i.naturalWidth > 0; }"
     )
     expect(page.get_by_role("heading", name="Quá trình xử lý")).to_be_visible()
