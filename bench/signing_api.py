@@ -67,7 +67,7 @@ def main() -> None:
         s = session()
         users = {u.username: u for u in s.query(User)}
         signer, drafter, admin = users["phochutich1"], users["chuyenvien.kt"], users["quantri"]
-        signatures.create_credential(
+        credential_row = signatures.create_credential(
             admin,
             {
                 "organisation_id": signer.memberships[0].organisation_id,
@@ -76,6 +76,11 @@ def main() -> None:
                 "provider": "csc",
                 "credential_ref": f"{ARCH}/user-{signer.id}",
             },
+        )
+        # the leader's blue signature image, as every real signer has (without one the
+        # product falls back to a text appearance that embeds a font each time)
+        signatures.set_image(
+            admin, credential_row.id, appearance.demo_signature_png(signer.full_name)
         )
         signatures.update_settings(
             admin, signer.memberships[0].organisation_id, {"signature_level": "B-T"}

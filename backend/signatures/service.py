@@ -22,7 +22,7 @@ import struct
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from argon2.exceptions import VerifyMismatchError
@@ -65,6 +65,15 @@ FINISH_THREADS = 4  # documents finished in parallel by the worker
 FINISH_WINDOW = 8  # documents in memory at once
 EXPIRY_WARNING_DAYS = 30
 LEVELS = [level.value for level in Level]
+
+
+T = TypeVar("T")
+
+
+def _locked(model: type[T], ident: int) -> T | None:
+    """The row, locked until the commit. FOR UPDATE OF its own table only: PostgreSQL
+    refuses to lock the outer-joined rows that eager loading brings along."""
+    return session().get(model, ident, with_for_update={"of": model})
 
 
 class Locked(ApiError):
@@ -337,7 +346,7 @@ def totp_code(secret_b32: str, step: int) -> str:
 
 def _factor(user_id: int) -> SigningFactor:
     s = session()
-    row = s.get(SigningFactor, user_id, with_for_update=True)
+    row = _locked(SigningFactor, user_id)
     if row is None:
         row = SigningFactor(user_id=user_id, failures=0, totp_last_step=0)
         s.add(row)
@@ -639,7 +648,7 @@ def get_request(actor: User, request_id: int) -> SigningRequest:
 def _expire_if_due(request: SigningRequest) -> None:
     if request.state == RequestState.AWAITING_AUTHORIZATION and request.expires_at <= utcnow():
         with atomic():
-            request = session().get(SigningRequest, request.id, with_for_update=True)
+            request = _locked(SigningRequest, request.id)
             if request and request.state == RequestState.AWAITING_AUTHORIZATION:
                 _finish_request(request, RequestState.FAILED, "Not authorized in time.")
                 for item in request.items:
@@ -656,7 +665,7 @@ def authorize(actor: User, request_id: int, method: str, code: str) -> SigningRe
         return request  # already authorized: a retried tap changes nothing
     _verify_step_up(actor, method, code)
     with atomic():
-        request = session().get(SigningRequest, request_id, with_for_update=True)
+        request = _locked(SigningRequest, request_id)
         assert request is not None
         if request.state != RequestState.AWAITING_AUTHORIZATION:
             return request
@@ -692,7 +701,7 @@ def run_request(request_id: int) -> str:
     """The worker's part: get the signature values (one provider call for all items
     still without one), save them, then embed each. Safe to run again after a crash."""
     with atomic():
-        request = session().get(SigningRequest, request_id, with_for_update=True)
+        request = _locked(SigningRequest, request_id)
         if request is None or request.state != RequestState.SIGNING:
             return request.state if request else "missing"
         request.started_at = utcnow()
@@ -709,7 +718,7 @@ def run_request(request_id: int) -> str:
             log.warning("signing request %s: provider failed: %s", request_id, exc)
             code = getattr(exc, "code", "provider-failed")
             with atomic():
-                request = session().get(SigningRequest, request_id, with_for_update=True)
+                request = _locked(SigningRequest, request_id)
                 assert request is not None
                 for item in request.items:
                     if item.state == ItemState.PREPARED:
@@ -718,13 +727,13 @@ def run_request(request_id: int) -> str:
             return request.state
         with atomic():
             for item, value in zip(waiting, values, strict=True):
-                row = session().get(SigningItem, item.id, with_for_update=True)
+                row = _locked(SigningItem, item.id)
                 if row is not None and row.state == ItemState.PREPARED:
                     row.signature_value = base64.b64encode(value).decode()
                     row.state = ItemState.SIGNED
     _embed_all(request_id)
     with atomic():
-        request = session().get(SigningRequest, request_id, with_for_update=True)
+        request = _locked(SigningRequest, request_id)
         assert request is not None
         _close(request)
     return request.state
@@ -798,7 +807,7 @@ def _store_finished(request_id: int, item_id: int, future: Any) -> None:
 
 def _record_item_failure(item_id: int, code: str, reason: str) -> None:
     with atomic():
-        row = session().get(SigningItem, item_id, with_for_update=True)
+        row = _locked(SigningItem, item_id)
         if row is not None and row.state == ItemState.SIGNED:
             _fail_item(row, code, reason[:500])
 
@@ -811,10 +820,10 @@ def _embed(request_id: int, item_id: int, signed: bytes, outcome: pades.Outcome)
     assert actor is not None
     try:
         with atomic():
-            row = session().get(SigningItem, item_id, with_for_update=True)
+            row = _locked(SigningItem, item_id)
             if row is None or row.state != ItemState.SIGNED:
                 return  # another run embedded it (or gave up on it) meanwhile
-            document = session().get(Document, row.document_id, with_for_update=True)
+            document = _locked(Document, row.document_id)
             if document is None or document.current_version != row.base_version:
                 _fail_item(
                     row,
