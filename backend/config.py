@@ -82,6 +82,10 @@ class Settings:
     signing_lockout_minutes: int = 15
     signing_rate_limit: str = "10 per minute"
     signing_stale_minutes: int = 5  # a worker that held a request this long is presumed dead
+    # Passkeys (WebAuthn): the site's domain and the origins the app is served from;
+    # empty = the host the request came to (fine for one host; set both behind a proxy)
+    webauthn_rp_id: str = ""
+    webauthn_origins: str = ""  # comma-separated, e.g. https://trinhky.example.gov.vn
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

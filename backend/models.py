@@ -32,6 +32,7 @@ from backend.signatures.models import (
     SigningCredential,
     SigningFactor,
     SigningItem,
+    SigningPasskey,
     SigningRequest,
     ValidationRecord,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "AssignmentProgressFile",
     "SigningCredential",
     "SigningFactor",
+    "SigningPasskey",
     "SigningItem",
     "SigningRequest",
     "ValidationRecord",

@@ -193,6 +193,7 @@ def objects(client, world) -> dict[str, Any]:
         "asg_ext": extension,
         "credential": credential,
         "signing_request": 999_999,
+        "passkey": 999_999,  # another person's passkey looks the same: 404
         "subscription": subscription,
         "webhook": webhook,
         "delivery": deliveries.json["items"][0]["id"],
@@ -435,6 +436,12 @@ CASES = [
     Case("POST", "/api/me/signing-totp", everyone(201), "json:password"),
     # nobody has started an authenticator, so every code is wrong
     Case("POST", "/api/me/signing-totp/confirm", everyone(422), "json:code"),
+    Case("GET", "/api/me/signing-passkeys", everyone(200)),
+    Case("POST", "/api/me/signing-passkeys/options", everyone(200), "json:password"),
+    # a credential without registration options first is refused before any check
+    Case("POST", "/api/me/signing-passkeys", everyone(409), "json:passkey"),
+    Case("DELETE", "/api/me/signing-passkeys/{passkey}", everyone(404)),
+    Case("POST", "/api/signing-requests/{signing_request}/passkey-options", everyone(404)),
     # organisation A records signing decisions without digital signatures (test world)
     Case(
         "POST",
@@ -608,6 +615,7 @@ def _body(kind: str, world, objects) -> dict[str, Any]:
         },
         "signing_pin": {"password": TEST_PASSWORD, "pin": "135790"},
         "password": {"password": TEST_PASSWORD},
+        "passkey": {"credential": {"id": "AAAA", "type": "public-key"}, "name": "Điện thoại"},
         "code": {"code": "000000"},
         "sign_routed": {"document_ids": [objects["routed"]]},
         "authorize": {"method": "pin", "code": "123456"},

@@ -9,7 +9,7 @@ from backend.core.errors import PayloadTooLarge, ValidationFailed
 from backend.core.idempotency import idempotent
 from backend.core.ratelimit import limiter, setting
 
-from . import service
+from . import passkeys, service
 from .schemas import (
     AuthorizeSchema,
     CodeSchema,
@@ -18,6 +18,8 @@ from .schemas import (
     CredentialSchema,
     FactorStatusSchema,
     ImageFilesSchema,
+    PasskeyCreateSchema,
+    PasskeySchema,
     PasswordSchema,
     PinSchema,
     SigningRequestCreateSchema,
@@ -30,6 +32,7 @@ from .schemas import (
     ValidationFileSchema,
     ValidationRecordSchema,
     ValidationReportSchema,
+    WebAuthnOptionsSchema,
 )
 
 blp = Blueprint(
@@ -140,6 +143,55 @@ class MyTotpConfirm(MethodView):
         service.confirm_totp(current_user(), data["code"])
 
 
+def _relying_party() -> passkeys.RelyingParty:
+    """The configured site, or the host this request came to (one-host deployments)."""
+    settings = current_app.extensions["settings"]
+    origins = tuple(o.strip() for o in settings.webauthn_origins.split(",") if o.strip())
+    origins = origins or (request.host_url.rstrip("/"),)
+    return passkeys.RelyingParty(settings.webauthn_rp_id or request.host.split(":")[0], origins)
+
+
+@blp.route("/me/signing-passkeys")
+class MyPasskeys(MethodView):
+    @blp.response(200, PasskeySchema(many=True))
+    def get(self):
+        """The passkeys (khóa truy cập) that can confirm my signatures"""
+        return [passkeys.passkey_view(p) for p in passkeys.list_passkeys(current_user())]
+
+    @blp.arguments(PasskeyCreateSchema)
+    @blp.response(201, PasskeySchema)
+    def post(self, data: dict):
+        """Register the passkey the browser created for the options just given"""
+        rp = _relying_party()
+        row = service.add_passkey(current_user(), data["credential"], data["name"], rp)
+        return passkeys.passkey_view(row)
+
+
+@blp.route("/me/signing-passkeys/options")
+class MyPasskeyOptions(MethodView):
+    @blp.arguments(PasswordSchema)
+    @blp.response(200, WebAuthnOptionsSchema)
+    def post(self, data: dict):
+        """Options for navigator.credentials.create() (after the account password)"""
+        return service.start_passkey(current_user(), data["password"], _relying_party())
+
+
+@blp.route("/me/signing-passkeys/<int:passkey_id>")
+class MyPasskey(MethodView):
+    @blp.response(204)
+    def delete(self, passkey_id: int):
+        """Remove a passkey (a lost phone)"""
+        passkeys.remove(current_user(), passkey_id)
+
+
+@blp.route("/signing-requests/<int:request_id>/passkey-options")
+class PasskeyOptions(MethodView):
+    @blp.response(200, WebAuthnOptionsSchema)
+    def post(self, request_id: int):
+        """A one-use challenge to confirm this request with a passkey (navigator.credentials.get)"""
+        return service.passkey_options(current_user(), request_id, _relying_party())
+
+
 @blp.route("/signing-requests")
 class SigningRequests(MethodView):
     @idempotent
@@ -184,7 +236,14 @@ class Authorize(MethodView):
     @blp.response(202, SigningRequestSchema)
     def post(self, data: dict, request_id: int):
         """Xác nhận ký: the signing PIN or an authenticator code; the worker then signs"""
-        authorized = service.authorize(current_user(), request_id, data["method"], data["code"])
+        authorized = service.authorize(
+            current_user(),
+            request_id,
+            data["method"],
+            data.get("code", ""),
+            assertion=data.get("assertion"),
+            rp=_relying_party(),
+        )
         return service.request_view(authorized)
 
 

@@ -63,7 +63,26 @@ class SigningFactor(Base):
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)  # no code used twice
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # a passkey being registered: the challenge the browser must sign, and until when
+    passkey_challenge: Mapped[str | None] = mapped_column(String(128))
+    passkey_challenge_expires: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SigningPasskey(Base):
+    """A WebAuthn passkey (khóa truy cập: the phone's fingerprint, face or screen lock)
+    that can confirm a signing request instead of the PIN."""
+
+    __tablename__ = "signing_passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  # base64url
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)  # COSE
+    sign_count: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RequestState(StrEnum):
@@ -94,7 +113,8 @@ class SigningRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     authorized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    authorized_with: Mapped[str | None] = mapped_column(String(8))  # pin | totp
+    authorized_with: Mapped[str | None] = mapped_column(String(8))  # pin | totp | passkey
+    passkey_challenge: Mapped[str | None] = mapped_column(String(128))  # base64url, one use
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the worker's lease
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

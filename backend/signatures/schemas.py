@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend.core.schemas import VNDateTime
 from signing.pades import Level
@@ -104,6 +104,7 @@ class CodeSchema(Schema):
 class FactorStatusSchema(Schema):
     pin_set = fields.Boolean()
     totp_enabled = fields.Boolean()
+    passkeys = fields.Integer(metadata={"description": "passkeys registered for signing"})
     locked_until = VNDateTime(allow_none=True)
     credential = fields.Nested(CredentialSchema, allow_none=True)
 
@@ -132,8 +133,20 @@ class SigningRequestCreateSchema(SignOneSchema):
 
 
 class AuthorizeSchema(Schema):
-    method = fields.String(required=True, validate=validate.OneOf(["pin", "totp"]))
-    code = fields.String(required=True, load_only=True, validate=validate.Length(min=4, max=12))
+    method = fields.String(required=True, validate=validate.OneOf(["pin", "totp", "passkey"]))
+    code = fields.String(load_only=True, validate=validate.Length(min=4, max=12))
+    assertion = fields.Dict(
+        load_only=True,
+        metadata={"description": "passkey: the PublicKeyCredential from navigator.credentials.get"},
+    )
+
+    @validates_schema
+    def _one_proof(self, data: dict, **_: object) -> None:
+        if data["method"] == "passkey":
+            if not data.get("assertion"):
+                raise ValidationError("A passkey assertion is required.", "assertion")
+        elif not data.get("code"):
+            raise ValidationError("The PIN or code is required.", "code")
 
 
 class SigningItemSchema(Schema):
@@ -178,3 +191,35 @@ class ValidationRecordSchema(Schema):
     signature_count = fields.Integer()
     checked_at = VNDateTime()
     report = fields.Nested(ValidationReportSchema)
+
+
+class PasskeyCreateSchema(Schema):
+    credential = fields.Dict(
+        required=True,
+        metadata={"description": "the PublicKeyCredential from navigator.credentials.create"},
+    )
+    name = fields.String(load_default="Điện thoại", validate=validate.Length(min=1, max=100))
+
+
+class PasskeySchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    created_at = VNDateTime()
+    last_used_at = VNDateTime(allow_none=True)
+
+
+class WebAuthnOptionsSchema(Schema):
+    class Meta:
+        unknown = "include"
+
+    challenge = fields.String()
+    rpId = fields.String()
+    rp = fields.Dict()
+    user = fields.Dict()
+    pubKeyCredParams = fields.List(fields.Dict())
+    allowCredentials = fields.List(fields.Dict())
+    excludeCredentials = fields.List(fields.Dict())
+    authenticatorSelection = fields.Dict()
+    userVerification = fields.String()
+    attestation = fields.String()
+    timeout = fields.Integer()

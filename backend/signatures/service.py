@@ -46,7 +46,7 @@ from signing.errors import SigningError
 from signing.pades import Level, SignatureField, Stamp
 from signing.validation import validate
 
-from . import runtime
+from . import passkeys, runtime
 from .models import (
     CredentialPurpose,
     ItemState,
@@ -58,6 +58,7 @@ from .models import (
     SigningRequest,
     ValidationRecord,
 )
+from .passkeys import RelyingParty
 
 log = logging.getLogger("trinhky.signatures")
 MAX_BATCH = 100
@@ -412,6 +413,31 @@ def confirm_totp(actor: User, code: str) -> None:
         audit.record("signing.totp_enabled", "user", actor.id, actor=actor)
 
 
+def start_passkey(actor: User, password: str, rp: RelyingParty) -> dict[str, Any]:
+    """Options for registering a passkey on this phone (after the account password)."""
+    _check_password(actor, password)
+    with atomic():
+        return passkeys.registration_options(actor, _factor(actor.id), rp)
+
+
+def add_passkey(actor: User, credential: dict[str, Any], name: str, rp: RelyingParty) -> Any:
+    with atomic():
+        return passkeys.register(actor, _factor(actor.id), credential, name, rp)
+
+
+def passkey_options(actor: User, request_id: int, rp: RelyingParty) -> dict[str, Any]:
+    """A one-use challenge for confirming this signing request with a passkey."""
+    request = get_request(actor, request_id)
+    if request.state != RequestState.AWAITING_AUTHORIZATION:
+        raise Conflict("This request is not waiting for a confirmation.", code="not-awaiting")
+    with atomic():
+        request = _locked(SigningRequest, request_id)
+        assert request is not None
+        challenge, options = passkeys.authentication_options(actor.id, rp)
+        request.passkey_challenge = challenge
+    return options
+
+
 def factor_status(actor: User) -> dict[str, Any]:
     factor = session().get(SigningFactor, actor.id)
     credential = None
@@ -424,12 +450,21 @@ def factor_status(actor: User) -> dict[str, Any]:
     return {
         "pin_set": bool(factor and factor.pin_hash),
         "totp_enabled": bool(factor and factor.totp_confirmed),
+        "passkeys": len(passkeys.list_passkeys(actor)),
         "locked_until": factor.locked_until if locked and factor else None,
         "credential": credential,
     }
 
 
-def _verify_step_up(actor: User, method: str, code: str) -> None:
+def _verify_step_up(
+    actor: User,
+    method: str,
+    code: str,
+    *,
+    request_id: int | None = None,
+    assertion: dict[str, Any] | None = None,
+    rp: RelyingParty | None = None,
+) -> None:
     """Checked before any provider is called. Failures are committed even though the
     request fails, so the lockout counts every wrong try."""
     s = runtime.settings()
@@ -451,6 +486,16 @@ def _verify_step_up(actor: User, method: str, code: str) -> None:
                 ok = password_hasher().verify(factor.pin_hash, code)
             except VerifyMismatchError:
                 ok = False
+        elif method == "passkey":
+            request = _locked(SigningRequest, request_id or 0)
+            if not passkeys.has_passkeys(actor.id):
+                raise Conflict("Register a passkey first.", code="passkey-not-set")
+            challenge = request.passkey_challenge if request is not None else None
+            if request is not None:
+                request.passkey_challenge = None  # one try per challenge
+            ok = rp is not None and passkeys.verify_assertion(
+                actor.id, challenge, assertion or {}, rp
+            )
         else:
             if not factor.totp_confirmed:
                 raise Conflict("Set up the authenticator app first.", code="totp-not-set")
@@ -471,8 +516,9 @@ def _verify_step_up(actor: User, method: str, code: str) -> None:
                 headers={"Retry-After": str(s.signing_lockout_minutes * 60)},
             )
         else:
+            what = {"pin": "PIN", "totp": "code", "passkey": "passkey confirmation"}[method]
             error = Forbidden(
-                f"Wrong {'PIN' if method == 'pin' else 'code'}; {left} tries left.",
+                f"Wrong {what}; {left} tries left.",
                 code="wrong-code",
                 tries_left=left,
             )
@@ -656,14 +702,22 @@ def _expire_if_due(request: SigningRequest) -> None:
                         _fail_item(item, "expired", "Not authorized in time.")
 
 
-def authorize(actor: User, request_id: int, method: str, code: str) -> SigningRequest:
+def authorize(
+    actor: User,
+    request_id: int,
+    method: str,
+    code: str,
+    *,
+    assertion: dict[str, Any] | None = None,
+    rp: RelyingParty | None = None,
+) -> SigningRequest:
     """Xác nhận ký: the step-up check, then the worker signs."""
     request = get_request(actor, request_id)
     if request.state != RequestState.AWAITING_AUTHORIZATION:
         if request.state == RequestState.FAILED:
             raise Conflict(f"This request has failed: {request.reason}", code="request-failed")
         return request  # already authorized: a retried tap changes nothing
-    _verify_step_up(actor, method, code)
+    _verify_step_up(actor, method, code, request_id=request_id, assertion=assertion, rp=rp)
     with atomic():
         request = _locked(SigningRequest, request_id)
         assert request is not None
