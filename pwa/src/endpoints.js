@@ -39,6 +39,12 @@ export const E = {
   signingCreate: { method: "POST", path: "/api/signing-requests" },
   signingAuthorize: { method: "POST", path: "/api/signing-requests/{request_id}/authorize" },
   signingGet: { method: "GET", path: "/api/signing-requests/{request_id}" },
+  signingPasskeyOptions: { method: "POST", path: "/api/signing-requests/{request_id}/passkey-options" },
+  mySigning: { method: "GET", path: "/api/me/signing" },
+  passkeys: { method: "GET", path: "/api/me/signing-passkeys" },
+  passkeyOptions: { method: "POST", path: "/api/me/signing-passkeys/options" },
+  passkeyAdd: { method: "POST", path: "/api/me/signing-passkeys" },
+  passkeyRemove: { method: "DELETE", path: "/api/me/signing-passkeys/{passkey_id}" },
 
   notifications: { method: "GET", path: "/api/notifications" },
   notificationRead: { method: "POST", path: "/api/notifications/{notification_id}/read" },

@@ -14,7 +14,16 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from signing.samples import decision
-from tests.e2e.conftest import ROOT, api_login, make_pdf, sign_in, submit_document, user_id
+from tests.e2e.conftest import (
+    PASSWORD,
+    PHONE,
+    ROOT,
+    api_login,
+    make_pdf,
+    sign_in,
+    submit_document,
+    user_id,
+)
 
 SCREENS = ROOT / "tests" / "artifacts" / "screens"
 REVIEWER = "truongphong.kt"
@@ -35,23 +44,25 @@ def shot(page, name: str) -> Path:
     return path
 
 
-def submit_decision_for_signature(base: str, subject: str) -> int:
+def submit_decision_for_signature(
+    base: str, subject: str, signer: str = SIGNER, signer_name: str = SIGNER_NAME
+) -> int:
     """A decision (its PDF prints the signer's full name, where the signature goes)
-    routed straight to the vice-chairman's signature, then to the clerk for issuing."""
+    routed straight to the leader's signature, then to the clerk for issuing."""
     drafter = api_login(base, "chuyenvien.kt")
     types = drafter.get("/api/document-types").json()
     type_id = next(t["id"] for t in types if t["code"] == "quyet-dinh")
     r = drafter.post(
         "/api/documents",
         data={"document_type_id": str(type_id), "subject": subject, "urgency": "khan"},
-        files={"file": ("du-thao.pdf", decision(SIGNER_NAME, subject=subject), "application/pdf")},
+        files={"file": ("du-thao.pdf", decision(signer_name, subject=subject), "application/pdf")},
     )
     assert r.status_code == 201, r.text
     doc = r.json()
     steps = [
         {
             "kind": "sign",
-            "actors": [{"user_id": user_id(base, drafter, SIGNER)}],
+            "actors": [{"user_id": user_id(base, drafter, signer)}],
             "signing_prefix": "KT.",
         },
         {"kind": "issue", "actors": [{"user_id": user_id(base, drafter, "vanthu")}]},
@@ -145,6 +156,63 @@ def test_sign_one_document_with_the_pin(page, live_server):
     assert doc not in [i["document"]["id"] for i in waiting]
     clerk = api_login(live_server, "vanthu")
     assert doc in [i["document"]["id"] for i in clerk.get("/api/inbox/waiting").json()["items"]]
+
+
+def test_register_a_passkey_then_sign_with_it(browser, live_server):
+    """Settings → add a passkey (Chromium's virtual platform authenticator, user
+    verified) → the sign sheet offers it first → one touch signs; the signature
+    validates. WebAuthn needs a domain, so this phone talks to localhost."""
+    signer, signer_name = "chutich", "Nguyễn Văn Thắng"
+    subject = unique("Quyết định phê duyệt đề án chính quyền số")
+    doc = submit_decision_for_signature(live_server, subject, signer, signer_name)
+    base = live_server.replace("127.0.0.1", "localhost")
+    context = browser.new_context(base_url=base, **PHONE)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("WebAuthn.enable")
+        cdp.send(
+            "WebAuthn.addVirtualAuthenticator",
+            {
+                "options": {
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": True,
+                    "hasUserVerification": True,
+                    "isUserVerified": True,
+                    "automaticPresenceSimulation": True,
+                }
+            },
+        )
+        sign_in(page, signer)
+        page.goto("/settings")
+        expect(page.get_by_role("heading", name="Khóa truy cập (passkey)")).to_be_visible()
+        expect(page.get_by_text("Chưa có khóa truy cập.")).to_be_visible()
+        page.get_by_label("Mật khẩu tài khoản").fill(PASSWORD)
+        page.get_by_role("button", name="Thêm khóa truy cập cho thiết bị này").click()
+        expect(page.get_by_text("Đã thêm khóa truy cập.")).to_be_visible()
+        expect(page.get_by_role("button", name=re.compile("^Gỡ: "))).to_have_count(1)
+        shot(page, "08-passkeys")
+
+        page.goto("/")
+        page.get_by_role("tab", name=re.compile("Chờ ký")).click()
+        page.get_by_role("link", name=re.compile(re.escape(subject))).click()
+        page.get_by_role("toolbar").get_by_role("button", name="Ký số").click()
+        dialog = page.get_by_role("dialog", name="Ký số")
+        expect(dialog.get_by_label("Khóa truy cập (vân tay, khuôn mặt)")).to_be_checked()
+        expect(dialog.get_by_label("Mã", exact=True)).to_have_count(0)
+        dialog.get_by_role("button", name="Xác nhận bằng khóa truy cập").click()
+        expect(dialog.get_by_text("Đã ký xong.")).to_be_visible(timeout=60_000)
+    finally:
+        context.close()
+
+    leader = api_login(live_server, signer)
+    report = leader.get(f"/api/documents/{doc}/signatures").json()
+    assert report["ok"], report
+    assert report["report"]["signatures"][0]["signer"] == signer_name
+    [key] = leader.get("/api/me/signing-passkeys").json()
+    assert key["last_used_at"] is not None
 
 
 def _registration_id(cdp, page, scope: str) -> str:

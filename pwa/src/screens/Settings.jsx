@@ -5,6 +5,7 @@ import { disablePush, enablePush, pushState } from "../push.js";
 import { dropItem, listQueue, onQueueChange } from "../queue.js";
 import { Link, toast } from "../ui.jsx";
 import { LangSwitch } from "./Login.jsx";
+import { Passkeys } from "./Passkeys.jsx";
 
 export function Settings({ auth }) {
   const [push, setPush] = useState("");
@@ -73,6 +74,8 @@ export function Settings({ auth }) {
           </ul>
         </>
       )}
+
+      <Passkeys />
 
       <h2>{t("devices")}</h2>
       <Link href="/devices" class="button">

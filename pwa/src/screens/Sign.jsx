@@ -1,9 +1,12 @@
 // Remote signing, one document or a batch, under one authorization:
 // POST /api/signing-requests {document_ids} → 201 awaiting_authorization
 // POST …/{id}/authorize {method, code} → 202 signing → poll GET …/{id} to completed|failed.
+// With a passkey: POST …/{id}/passkey-options → navigator.credentials.get → authorize
+// {method: "passkey", assertion}.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { ApiError, request } from "../api.js";
 import { E } from "../endpoints.js";
+import { getAssertion, passkeySupported } from "../passkey.js";
 import { problemText, t } from "../i18n.js";
 import { Sheet } from "../ui.jsx";
 
@@ -22,6 +25,7 @@ export function SignFlow({ documents, onClose, onFinished }) {
   const [phase, setPhase] = useState("creating"); // creating | authorize | signing | finished | error
   const [req, setReq] = useState(/** @type {any} */ (null));
   const [method, setMethod] = useState("pin");
+  const [hasPasskey, setHasPasskey] = useState(false);
   const [code, setCode] = useState("");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
@@ -29,6 +33,16 @@ export function SignFlow({ documents, onClose, onFinished }) {
   useEffect(() => () => (alive.current = false), []);
 
   useEffect(() => {
+    // a registered passkey on a browser that has WebAuthn: offered first
+    if (passkeySupported()) {
+      request(E.mySigning)
+        .then((status) => {
+          if (!alive.current || !(status?.passkeys > 0)) return;
+          setHasPasskey(true);
+          setMethod("passkey");
+        })
+        .catch(() => {});
+    }
     if (!navigator.onLine) {
       setPhase("error");
       setError(t("signNeedsNetwork"));
@@ -67,13 +81,27 @@ export function SignFlow({ documents, onClose, onFinished }) {
     }
   };
 
+  const proof = async () => {
+    if (method !== "passkey") return { method, code: code.trim() };
+    const options = await request(E.signingPasskeyOptions, [req.id]);
+    return { method, assertion: await getAssertion(options) };
+  };
+
   const authorize = async (e) => {
     e.preventDefault();
-    if (!code.trim()) return setError(t("textRequired"));
+    if (method !== "passkey" && !code.trim()) return setError(t("textRequired"));
     setBusy(true);
     setError("");
     try {
-      const r = await request(E.signingAuthorize, [req.id], { body: { method, code: code.trim() } });
+      let body;
+      try {
+        body = await proof();
+      } catch (err) {
+        // the person closed the fingerprint/face prompt
+        if (err?.name === "NotAllowedError" || err?.name === "AbortError") return setError(t("passkeyCancelled"));
+        throw err;
+      }
+      const r = await request(E.signingAuthorize, [req.id], { body });
       setReq((old) => ({ ...old, ...r, items: r.items || old.items }));
       setPhase("signing");
       poll(req.id);
@@ -106,23 +134,39 @@ export function SignFlow({ documents, onClose, onFinished }) {
               <input type="radio" name="method" value="totp" checked={method === "totp"} onChange={() => setMethod("totp")} />
               <span>{t("methodTotp")}</span>
             </label>
+            {hasPasskey && (
+              <label class="check">
+                <input
+                  type="radio"
+                  name="method"
+                  value="passkey"
+                  checked={method === "passkey"}
+                  onChange={() => setMethod("passkey")}
+                />
+                <span>{t("methodPasskey")}</span>
+              </label>
+            )}
           </fieldset>
-          <label for="sign-code">{t("code")}</label>
-          <input
-            id="sign-code"
-            type="password"
-            inputMode="numeric"
-            autocomplete="one-time-code"
-            value={code}
-            onInput={(e) => setCode(e.currentTarget.value)}
-          />
+          {method !== "passkey" && (
+            <>
+              <label for="sign-code">{t("code")}</label>
+              <input
+                id="sign-code"
+                type="password"
+                inputMode="numeric"
+                autocomplete="one-time-code"
+                value={code}
+                onInput={(e) => setCode(e.currentTarget.value)}
+              />
+            </>
+          )}
           {error && (
             <p class="form-error" role="alert">
               {error}
             </p>
           )}
           <button type="submit" class="button button-primary button-block" disabled={busy}>
-            {busy ? t("signSigning") : t("signNow")}
+            {busy ? t("signSigning") : method === "passkey" ? t("passkeyConfirm") : t("signNow")}
           </button>
         </form>
       )}
