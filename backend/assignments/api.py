@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from flask import request, send_file
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from backend.auth.guard import current_user
-from backend.core.http import if_match_header
+from backend.core.http import if_match_header, send_stored_file
 from backend.core.idempotency import idempotent
 from backend.documents import service as documents
 
@@ -115,16 +115,7 @@ class ProgressFileView(MethodView):
     def get(self, assignment_id: int, file_id: int):
         """Download a progress report's file"""
         file, path = service.progress_file(current_user(), assignment_id, file_id)
-        response = send_file(
-            path,
-            mimetype=file.content_type,
-            download_name=file.filename,
-            conditional=True,
-            etag=file.blob_sha256,
-            max_age=0,
-        )
-        response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
-        return response
+        return send_stored_file(path, file.content_type, file.filename, file.blob_sha256)
 
 
 @blp.route("/assignments/<int:assignment_id>/extensions")

@@ -36,7 +36,7 @@ from backend.audit import service as audit
 from backend.core.db import atomic, session
 from backend.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from backend.core.http import check_if_match
-from backend.core.pagination import Page, decode_cursor, encode_cursor
+from backend.core.pagination import Page, newest_first
 from backend.core.timeutil import to_vn, utcnow
 from backend.documents import service as documents
 from backend.documents.models import Direction, Document, DocumentStatus, ParticipantRole
@@ -324,25 +324,7 @@ def list_assignments(
         query = query.where(~overdue_clause(now))
     if unit_id is not None and scope != "unit":
         query = query.where(Assignment.unit_id == unit_id)
-    after = decode_cursor(cursor, 2)
-    if after:
-        try:
-            created, last_id = datetime.fromisoformat(after[0]), int(after[1])
-        except (TypeError, ValueError) as exc:
-            raise ValidationFailed("The cursor is not valid.", {"cursor": ["Invalid."]}) from exc
-        query = query.where(
-            or_(
-                Assignment.created_at < created,
-                and_(Assignment.created_at == created, Assignment.id < last_id),
-            )
-        )
-    rows = list(
-        session().scalars(
-            query.order_by(Assignment.created_at.desc(), Assignment.id.desc()).limit(limit + 1)
-        )
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = newest_first(query, Assignment, cursor, limit)
     docs = {
         d.id: d
         for d in session().scalars(
@@ -354,9 +336,6 @@ def list_assignments(
     nodes = _nodes(actor, rows)
     for node in nodes:
         node.document = docs[node.document_id]
-    next_cursor = (
-        encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id]) if more and rows else None
-    )
     return Page(nodes, next_cursor)
 
 

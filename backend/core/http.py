@@ -1,8 +1,11 @@
-"""Conditional requests: writes to a document must name the version they saw (If-Match)."""
+"""Conditional requests: writes to a document must name the version they saw (If-Match);
+stored files are served with their content hash as the ETag."""
 
 from __future__ import annotations
 
-from flask import request
+from pathlib import Path
+
+from flask import Response, request, send_file
 
 from backend.core.errors import PreconditionFailed, PreconditionRequired
 
@@ -24,3 +27,18 @@ def check_if_match(if_match: str | None, current_etag: str) -> None:
         "The document was changed by someone else; reload it and try again.",
         current_etag=current_etag,
     )
+
+
+def send_stored_file(path: Path, content_type: str, filename: str, sha256: str) -> Response:
+    """A stored blob as a download: ETag = its SHA-256 (a blob never changes), Range
+    requests, and revalidation each time (access may be withdrawn)."""
+    response = send_file(
+        path,
+        mimetype=content_type,
+        download_name=filename,
+        conditional=True,
+        etag=sha256,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
+    return response

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from backend.auth.guard import current_user
-from backend.core.http import if_match_header
+from backend.core.http import if_match_header, send_stored_file
 from backend.core.idempotency import idempotent
 
 from . import service
@@ -128,16 +128,7 @@ class FileContent(MethodView):
     def get(self, document_id: int, file_id: int):
         """Download a file (ETag and Range supported)"""
         file, path = service.get_file(current_user(), document_id, file_id)
-        response = send_file(
-            path,
-            mimetype=file.content_type,
-            download_name=file.filename,
-            conditional=True,
-            etag=file.blob_sha256,
-            max_age=0,
-        )
-        response.headers["Cache-Control"] = "private, max-age=0, must-revalidate"
-        return response
+        return send_stored_file(path, file.content_type, file.filename, file.blob_sha256)
 
 
 @blp.route("/documents/<int:document_id>/files/<int:file_id>/pages/<int:page>")

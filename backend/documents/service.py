@@ -4,7 +4,7 @@ add versions, add participants, serve files."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -18,7 +18,7 @@ from backend.audit import service as audit
 from backend.core.db import atomic, session
 from backend.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from backend.core.http import check_if_match
-from backend.core.pagination import Page, decode_cursor, encode_cursor
+from backend.core.pagination import Page, newest_first
 from backend.core.storage import BlobStore, FileTooLarge, StoredFile
 from backend.core.timeutil import utcnow
 from backend.org import service as org_service
@@ -306,32 +306,8 @@ def list_documents(
             query = query.where(getattr(Document, name) == filters[name])
     if filters.get("q"):
         query = query.where(Document.subject.ilike(f"%{filters['q']}%"))
-    after = decode_cursor(cursor, 2)
-    if after:
-        try:
-            created_at = datetime.fromisoformat(after[0])
-            last_id = int(after[1])
-        except (TypeError, ValueError) as exc:
-            raise ValidationFailed(
-                "The cursor is not valid.", {"cursor": ["Invalid cursor."]}
-            ) from exc
-        query = query.where(
-            or_(
-                Document.created_at < created_at,
-                and_(Document.created_at == created_at, Document.id < last_id),
-            )
-        )
-    rows = list(
-        session().scalars(
-            query.options(*summary_load_options())
-            .order_by(Document.created_at.desc(), Document.id.desc())
-            .limit(limit + 1)
-        )
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = (
-        encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id]) if more and rows else None
+    rows, next_cursor = newest_first(
+        query.options(*summary_load_options()), Document, cursor, limit
     )
     return Page(rows, next_cursor)
 

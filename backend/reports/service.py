@@ -24,7 +24,7 @@ from backend.assignments.models import OPEN_STATES, Assignment, AssignmentRole, 
 from backend.assignments.service import head_unit_ids, member_unit_ids, today_vn
 from backend.core.db import session
 from backend.core.errors import Forbidden, NotFound, ValidationFailed
-from backend.core.pagination import Page, decode_cursor, encode_cursor
+from backend.core.pagination import Page, newest_first
 from backend.core.timeutil import VN_TZ, utcnow
 from backend.documents import service as documents
 from backend.documents.models import Document
@@ -216,25 +216,7 @@ def documents_in_bucket(
         query = query.where(Assignment.assignee_id == user_id)
     if bucket != "received":
         query = query.where(bucket_clause(bucket, now))
-    after = decode_cursor(cursor, 2)
-    if after:
-        try:
-            created, last_id = datetime.fromisoformat(after[0]), int(after[1])
-        except (TypeError, ValueError) as exc:
-            raise ValidationFailed("The cursor is not valid.", {"cursor": ["Invalid."]}) from exc
-        query = query.where(
-            or_(
-                Assignment.created_at < created,
-                and_(Assignment.created_at == created, Assignment.id < last_id),
-            )
-        )
-    rows = list(
-        session().scalars(
-            query.order_by(Assignment.created_at.desc(), Assignment.id.desc()).limit(limit + 1)
-        )
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = newest_first(query, Assignment, cursor, limit)
     visible = {
         d.id: d
         for d in session().scalars(
@@ -262,9 +244,6 @@ def documents_in_bucket(
         }
         for a in rows
     ]
-    next_cursor = (
-        encode_cursor([rows[-1].created_at.isoformat(), rows[-1].id]) if more and rows else None
-    )
     return Page(items, next_cursor)
 
 
