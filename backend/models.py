@@ -29,6 +29,7 @@ from backend.org.models import Delegation, DocumentType, Membership, Organisatio
 from backend.registers.models import RegisterCounter, RegisterEntry
 from backend.search.models import BlobText, DocumentSearch
 from backend.signatures.models import (
+    ArchiveState,
     SigningCredential,
     SigningFactor,
     SigningItem,
@@ -48,6 +49,7 @@ from backend.workflow.models import (
 )
 
 __all__ = [
+    "ArchiveState",
     "Assignment",
     "AssignmentExtension",
     "AssignmentProgress",

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ FONT = Path(__file__).parent / "assets" / "DejaVuSerif-vi.ttf"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 MM = 72 / 25.4  # PDF points per millimetre
 SEAL_DIAMETER_MM = 36  # a common round seal of a provincial agency
+SEAL_RED = (205, 22, 32, 255)
 _font_factory: GlyphAccumulatorFactory | None = None
 
 
@@ -43,6 +45,15 @@ def font_factory() -> GlyphAccumulatorFactory:
 def iso_vn(moment: datetime) -> str:
     """``2026-11-23T07:05:24+07:00``"""
     return moment.astimezone(VN).isoformat(timespec="seconds")
+
+
+def issue_date_text(moment: datetime) -> str:
+    """The date of issue as Nghị định 30 writes it, in Vietnam time: "ngày 04 tháng 12
+    năm 2026" — a day below 10 and the months 1 and 2 with a leading zero, the months 3
+    to 12 without ("ngày 05 tháng 02", "ngày 15 tháng 9")."""
+    local = moment.astimezone(VN)
+    month = f"{local.month:02d}" if local.month <= 2 else str(local.month)
+    return f"ngày {local.day:02d} tháng {month} năm {local.year}"
 
 
 @dataclass(frozen=True)
@@ -132,22 +143,68 @@ def demo_signature_png(name: str, size: tuple[int, int] = (600, 240)) -> bytes:
     return out.getvalue()
 
 
-def demo_seal_png(agency: str, diameter: int = 500) -> bytes:
-    """A red, transparent, round seal with the agency's name."""
+def star_points(cx: float, cy: float, outer: float) -> list[tuple[float, float]]:
+    """A five-pointed star, one point up."""
+    inner = outer * 0.382  # the regular star's inner radius
+    return [
+        (
+            cx + (outer if i % 2 == 0 else inner) * math.sin(math.pi * i / 5),
+            cy - (outer if i % 2 == 0 else inner) * math.cos(math.pi * i / 5),
+        )
+        for i in range(10)
+    ]
+
+
+def _text_on_ring(
+    image: Image.Image, text: str, radius: float, font: ImageFont.FreeTypeFont, span: float
+) -> None:
+    """``text`` along a circle of ``radius`` around the centre, upright letters reading
+    clockwise over the top, centred on 12 o'clock and spread over ``span`` degrees."""
+    cx, cy = image.width / 2, image.height / 2
+    widths = [font.getlength(ch) for ch in text]
+    gap = (math.radians(span) * radius - sum(widths)) / max(len(text) - 1, 1)
+    angle = -math.radians(span) / 2
+    cell = int(font.size * 2)
+    for ch, width in zip(text, widths, strict=True):
+        middle = angle + width / 2 / radius
+        glyph = Image.new("RGBA", (cell, cell), (0, 0, 0, 0))
+        # anchor "ms": the letter's baseline centre sits at the cell's centre, so the
+        # diacritics above Vietnamese capitals (Ủ, Ệ) stay inside the cell
+        ImageDraw.Draw(glyph).text(
+            (cell / 2, cell * 0.62), ch, font=font, fill=SEAL_RED, anchor="ms"
+        )
+        glyph = glyph.rotate(-math.degrees(middle), resample=Image.Resampling.BICUBIC)
+        x = cx + radius * math.sin(middle) - cell / 2
+        y = cy - radius * math.cos(middle) - cell / 2
+        image.alpha_composite(glyph, (int(round(x)), int(round(y))))
+        angle += (width + gap) / radius
+
+
+def demo_seal_png(agency: str, diameter: int = 600, place: str | None = None) -> bytes:
+    """A red round seal as Vietnamese agencies have it: a double outer ring, the agency's
+    name in capitals curved along the inner ring, a five-pointed star in the centre and,
+    under it, the place; transparent background. Printed at SEAL_DIAMETER_MM."""
     image = Image.new("RGBA", (diameter, diameter), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
-    red = (200, 20, 30, 255)
-    draw.ellipse((6, 6, diameter - 6, diameter - 6), outline=red, width=12)
-    draw.ellipse((60, 60, diameter - 60, diameter - 60), outline=red, width=5)
-    font = ImageFont.truetype(str(FONT), diameter // 14)
-    words = agency.upper().split()
-    lines = [" ".join(words[i : i + 3]) for i in range(0, len(words), 3)]
-    y = diameter / 2 - len(lines) * diameter / 28
-    for line in lines:
-        length = draw.textlength(line, font=font)
-        draw.text(((diameter - length) / 2, y), line, font=font, fill=red)
-        y += diameter / 14
-    draw.regular_polygon((diameter / 2, diameter * 0.3, diameter / 14), 5, fill=red)
+    d = diameter
+    draw.ellipse((4, 4, d - 4, d - 4), outline=SEAL_RED, width=int(d * 0.03))
+    draw.ellipse(
+        (int(d * 0.05),) * 2 + (int(d * 0.95),) * 2, outline=SEAL_RED, width=int(d * 0.008)
+    )
+    inner = d * 0.31  # radius of the inner ring that the name runs along
+    draw.ellipse((d / 2 - inner,) * 2 + (d / 2 + inner,) * 2, outline=SEAL_RED, width=int(d * 0.01))
+    name = agency.upper()
+    size = int(d * 0.085)
+    font = ImageFont.truetype(str(FONT), size)
+    radius = d * 0.355  # the letters' baseline, between the two rings
+    while size > 8 and sum(font.getlength(c) for c in name) > math.radians(290) * radius * 0.88:
+        size -= 1
+        font = ImageFont.truetype(str(FONT), size)
+    _text_on_ring(image, name, radius, font, 290)
+    draw.polygon(star_points(d / 2, d / 2 - d * 0.03, d * 0.15), fill=SEAL_RED)
+    if place:
+        small = ImageFont.truetype(str(FONT), int(d * 0.055))
+        draw.text((d / 2, d * 0.68), place.upper(), font=small, fill=SEAL_RED, anchor="ms")
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()

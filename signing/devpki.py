@@ -9,23 +9,34 @@ are served over loopback so signatures made on a fresh machine validate end to e
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509
+from certomancer import crypto_utils
 from certomancer.integrations.animator import Animator, AnimatorArchStore
 from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig, KeyLabel
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 ARCH = "trinhky-dev"
+INFRA = {
+    "root": "Trình Ký Dev Root CA",
+    "interm": "Trình Ký Dev Issuing CA",
+    "tsa": "Trình Ký Dev TSA",
+    "tsa-soon": "Trình Ký Dev TSA (expiring)",
+    "ocsp": "Trình Ký Dev OCSP",
+}
+SOON_DAYS = 60  # the expiring TSA's certificate ends this many days from today
 VALID_FROM = "2025-01-01T00:00:00+0000"
 VALID_TO = "2060-01-01T00:00:00+0000"
 REVOKED_SINCE = "2025-06-01T00:00:00+0000"
@@ -79,12 +90,7 @@ def _ext(name: str, **value: Any) -> dict[str, Any]:
 
 
 def _config(holders: list[Holder]) -> dict[str, Any]:
-    infra = {
-        "root": "Trình Ký Dev Root CA",
-        "interm": "Trình Ký Dev Issuing CA",
-        "tsa": "Trình Ký Dev TSA",
-        "ocsp": "Trình Ký Dev OCSP",
-    }
+    infra = INFRA
     keys = {label: {"path": f"{label}.key.pem"} for label in infra}
     keys.update({h.label: {"path": f"{h.label}.key.pem"} for h in holders})
     entities: dict[str, Any] = {label: {"common-name": cn} for label, cn in infra.items()}
@@ -163,6 +169,13 @@ def _config(holders: list[Holder]) -> dict[str, Any]:
             ],
         },
     }
+    # A second TSA whose certificate ends soon: archive timestamps made with it must be
+    # renewed (tests of the archival task). Dated from today, so it is always "soon".
+    soon = (date.today() + timedelta(days=SOON_DAYS)).isoformat()
+    certs["tsa-soon"] = {
+        **certs["tsa"],
+        "validity": {"valid-from": VALID_FROM, "valid-to": f"{soon}T00:00:00+0000"},
+    }
     for h in holders:
         cert: dict[str, Any] = {
             "issuer": "interm",
@@ -229,11 +242,39 @@ def _config(holders: list[Holder]) -> dict[str, Any]:
                             "simulated-update-schedule": "P7D",
                         },
                     },
-                    "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
+                    "time-stamping": {
+                        "tsa": {"signing-key": "tsa", "signing-cert": "tsa"},
+                        "tsa-soon": {"signing-key": "tsa-soon", "signing-cert": "tsa-soon"},
+                    },
                 },
             }
         },
     }
+
+
+@functools.lru_cache(maxsize=64)
+def _loaded_key(der: bytes) -> Any:
+    # Loading an RSA key checks it (~35 ms): certomancer and the CSC dummy do it for every
+    # signature they make. A real TSA, OCSP responder or HSM holds its key loaded.
+    return serialization.load_der_private_key(der, None, unsafe_skip_rsa_key_validation=True)
+
+
+class _CachingBackend(crypto_utils.PycaCryptographyBackend):
+    def generic_sign(self, private_key: Any, tbs_bytes: bytes, sd_algo: Any) -> bytes:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec, padding
+
+        if sd_algo.signature_algo not in ("rsassa_pkcs1v15", "ecdsa"):
+            return super().generic_sign(private_key, tbs_bytes, sd_algo)
+        key = _loaded_key(private_key.dump())
+        hash_algo = getattr(hashes, sd_algo.hash_algo.upper())()
+        if sd_algo.signature_algo == "ecdsa":
+            return key.sign(tbs_bytes, ec.ECDSA(hash_algo))
+        return key.sign(tbs_bytes, padding.PKCS1v15(), hash_algo)
+
+
+crypto_utils.CRYPTO_BACKEND = _CachingBackend()
+_original_sign_prehashed: Any = None
 
 
 class DevPKI:
@@ -254,7 +295,7 @@ class DevPKI:
         Certificates are derived from the keys and labels, so they are the same each time."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        for label in ("root", "interm", "tsa", "ocsp"):
+        for label in INFRA:
             _new_key(directory / f"{label}.key.pem", "rsa")
         for h in holders:
             _new_key(directory / f"{h.label}.key.pem", h.key_type)
@@ -282,6 +323,11 @@ class DevPKI:
     @property
     def tsa_url(self) -> str:
         return f"{self.url_prefix}/{ARCH}/tsa/tsa"
+
+    @property
+    def expiring_tsa_url(self) -> str:
+        """A TSA whose certificate ends in SOON_DAYS days."""
+        return f"{self.url_prefix}/{ARCH}/tsa/tsa-soon"
 
     def wsgi_app(self) -> Animator:
         return Animator(AnimatorArchStore({ArchLabel(ARCH): self.arch}), with_web_ui=False)
@@ -315,6 +361,20 @@ def serve(pki: DevPKI, host: str, port: int) -> _ThreadingWSGIServer:
     return server
 
 
+def _sign_prehashed(private_key: Any, digest: bytes, sd_algo: Any, digest_algorithm: str) -> bytes:
+    """The CSC dummy's signHash with the key loaded once (RSA PKCS#1 v1.5 and ECDSA)."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+
+    key = _loaded_key(private_key.dump())
+    prehashed = utils.Prehashed(getattr(hashes, digest_algorithm.upper())())
+    if sd_algo.signature_algo == "ecdsa":
+        return key.sign(digest, ec.ECDSA(prehashed))
+    if sd_algo.signature_algo == "rsassa_pkcs1v15":
+        return key.sign(digest, padding.PKCS1v15(), prehashed)
+    return _original_sign_prehashed(private_key, digest, sd_algo, digest_algorithm)
+
+
 def serve_csc(
     pki: DevPKI, host: str = "127.0.0.1", port: int = 0, calls: Counter[str] | None = None
 ) -> tuple[str, Callable[[], None]]:
@@ -325,7 +385,13 @@ def serve_csc(
     import socket
 
     from aiohttp import web
+    from csc_dummy import csc_dummy_server
     from csc_dummy.csc_dummy_server import CSCWithCertomancer
+
+    global _original_sign_prehashed
+    if csc_dummy_server.generic_sign_prehashed is not _sign_prehashed:
+        _original_sign_prehashed = csc_dummy_server.generic_sign_prehashed
+        csc_dummy_server.generic_sign_prehashed = _sign_prehashed
 
     if not port:
         with socket.socket() as s:

@@ -17,10 +17,12 @@ import base64
 import hashlib
 import io
 import json
+import threading
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from asn1crypto import cms, x509
 from cryptography.exceptions import InvalidSignature
@@ -44,6 +46,7 @@ from .appearance import Box, font_factory, iso_vn
 from .errors import CertificateRevoked, NotAPdf, ProviderError, SigningError
 from .providers.base import Credential
 
+R = TypeVar("R")
 RESERVED = 24_000  # room for the CMS: chain, signature timestamp token
 
 
@@ -65,6 +68,9 @@ class SignatureField:
     style: TextStampStyle | None = None
     reason: str | None = None
     location: str | None = None
+    # Khóa văn bản: after this signature, nothing may change what the pages show — only
+    # validation data and document timestamps (archival) may be added.
+    lock_document: bool = False
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,17 @@ class Trust:
 
 
 _timestampers: dict[str, HTTPTimeStamper] = {}
+_loops = threading.local()
+
+
+def run_async(coroutine: Coroutine[Any, Any, R]) -> R:
+    """Run pyHanko's async API on this thread's own event loop. ``asyncio.run`` would
+    make a loop per call and, on the main thread, swap the SIGINT handler each time —
+    whose bookkeeping formats the finished task, CMS structures included (ms each)."""
+    loop = getattr(_loops, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _loops.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(coroutine)
 
 
 def timestamper(url: str) -> HTTPTimeStamper:
@@ -138,7 +155,7 @@ def check_certificate(credential: Credential, trust: Trust, *, hard_fail: bool =
         validation_context=context,
     )
     try:
-        asyncio.run(validator.async_validate_usage({"non_repudiation"}))
+        run_async(validator.async_validate_usage({"non_repudiation"}))
     except RevokedError as exc:
         raise CertificateRevoked("The signer's certificate has been revoked.") from exc
     except PathValidationError as exc:
@@ -161,24 +178,34 @@ def prepare(
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     except Exception as exc:  # noqa: BLE001 - pypdf/pyhanko raise many kinds
         raise NotAPdf(f"The PDF cannot be read: {exc}") from exc
+    if not writer.prev.embedded_signatures:
+        _annotations_by_reference(writer)
     for stamp in stamps or []:
         _add_stamp(writer, stamp)
     store = SimpleCertificateStore.from_certs(list(credential.chain))
     placeholder = 256 if credential.key_algorithm == "rsa" else 80
     external = signers.ExternalSigner(credential.certificate, store, signature_value=placeholder)
     spec = None
-    if signature_field.box is not None:
+    if signature_field.box is not None or signature_field.lock_document:
         box = signature_field.box
+        lock = signature_field.lock_document
         spec = fields.SigFieldSpec(
             sig_field_name=signature_field.name,
-            on_page=box.page - 1,
-            box=(int(box.x1), int(box.y1), int(box.x2), int(box.y2)),
+            on_page=box.page - 1 if box else 0,
+            box=(int(box.x1), int(box.y1), int(box.x2), int(box.y2)) if box else None,
+            field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.ALL) if lock else None,
+            doc_mdp_update_value=fields.MDPPerm.NO_CHANGES if lock else None,
         )
     pdf_signer = signers.PdfSigner(
         signers.PdfSignatureMetadata(
             field_name=signature_field.name,
             md_algorithm="sha256",
             subfilter=fields.SigSeedSubFilter.PADES,
+            docmdp_permissions=(
+                fields.MDPPerm.NO_CHANGES
+                if signature_field.lock_document
+                else fields.MDPPerm.FILL_FORMS
+            ),
             reason=signature_field.reason,
             location=signature_field.location,
         ),
@@ -187,12 +214,12 @@ def prepare(
         new_field_spec=spec,
     )
     text_params = {"ts": iso_vn(signing_time)}
-    prepared_digest, _tbs, output = asyncio.run(
+    prepared_digest, _tbs, output = run_async(
         pdf_signer.async_digest_doc_for_signing(
             writer, bytes_reserved=RESERVED, appearance_text_params=text_params
         )
     )
-    signed_attrs = asyncio.run(
+    signed_attrs = run_async(
         external.signed_attrs(prepared_digest.document_digest, "sha256", use_pades=True)
     )
     der = signed_attrs.dump()
@@ -210,6 +237,28 @@ def prepare(
     return PreparedSignature(
         hashlib.sha256(der).digest(), json.dumps(state).encode(), output.getvalue()
     )
+
+
+def _annotations_by_reference(writer: IncrementalPdfFileWriter) -> None:
+    """Some PDF producers (FPDF2 among them) write a page's annotations as direct
+    objects inside ``/Annots``. Every later revision we add (validation data, archive
+    timestamps) touches that array, and a validator cannot tell a direct annotation that
+    was changed from one that was not: it rejects the change. In the signature's own
+    revision each annotation becomes an indirect object, so what follows is checkable."""
+    pages = writer.root["/Pages"]
+    for index in range(int(pages["/Count"])):
+        page_ref = writer.find_page_for_modification(index)[0]
+        page = page_ref.get_object()
+        annots = page.get("/Annots")
+        if annots is None:
+            continue
+        items = annots.get_object()
+        if all(isinstance(a, generic.IndirectObject) for a in items):
+            continue
+        page["/Annots"] = generic.ArrayObject(
+            a if isinstance(a, generic.IndirectObject) else writer.add_object(a) for a in items
+        )
+        writer.update_container(page)
 
 
 def _add_stamp(writer: IncrementalPdfFileWriter, stamp: Stamp) -> None:
@@ -283,7 +332,7 @@ def finish(state: bytes, pdf: bytes, signature_value: bytes, trust: Trust) -> tu
     signature_cms = None
     if requested.rank >= Level.B_T.rank and trust.timestamper is not None:
         try:
-            signature_cms = asyncio.run(
+            signature_cms = run_async(
                 external.async_sign_prescribed_attributes(
                     "sha256", signed_attrs=signed_attrs, timestamper=trust.timestamper
                 )
@@ -292,7 +341,7 @@ def finish(state: bytes, pdf: bytes, signature_value: bytes, trust: Trust) -> tu
         except Exception as exc:  # noqa: BLE001 - any TSA failure: keep the signature
             outcome.warnings.append(f"timestamp unavailable, signed without it: {exc}"[:300])
     if signature_cms is None:
-        signature_cms = asyncio.run(
+        signature_cms = run_async(
             external.async_sign_prescribed_attributes("sha256", signed_attrs=signed_attrs)
         )
     output = io.BytesIO(pdf)
@@ -306,7 +355,7 @@ def finish(state: bytes, pdf: bytes, signature_value: bytes, trust: Trust) -> tu
         try:
             reader = PdfFileReader(io.BytesIO(signed))
             embedded = next(s for s in reader.embedded_signatures if s.field_name == data["field"])
-            with_dss = asyncio.run(_add_validation_info(embedded, trust.validation_context()))
+            with_dss = run_async(_add_validation_info(embedded, trust.validation_context()))
             signed = with_dss
             outcome.achieved = Level.B_LT
         except Exception as exc:  # noqa: BLE001 - OCSP/CRL outage: stay at B-T
@@ -329,12 +378,48 @@ async def _add_validation_info(embedded: Any, context: ValidationContext) -> byt
 def _document_timestamp(pdf: bytes, trust: Trust) -> bytes:
     assert trust.timestamper is not None
     out = io.BytesIO()
-    signers.PdfTimeStamper(trust.timestamper).timestamp_pdf(
-        IncrementalPdfFileWriter(io.BytesIO(pdf)),
-        "sha256",
-        validation_context=trust.validation_context(),
-        output=out,
+    run_async(
+        signers.PdfTimeStamper(trust.timestamper).async_timestamp_pdf(
+            IncrementalPdfFileWriter(io.BytesIO(pdf)),
+            "sha256",
+            validation_context=trust.validation_context(),
+            output=out,
+        )
     )
+    return out.getvalue()
+
+
+def newest_archive_expiry(pdf: bytes) -> datetime | None:
+    """Until when the newest document timestamp of ``pdf`` can be verified: its TSA
+    certificate's expiry. None when the PDF has no document timestamp (not B-LTA)."""
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        stamps = [
+            s for s in reader.embedded_signatures if s.sig_object.get("/Type") == "/DocTimeStamp"
+        ]
+    except Exception as exc:  # noqa: BLE001 - malformed PDFs raise many kinds
+        raise NotAPdf(f"The PDF cannot be read: {exc}") from exc
+    if not stamps:
+        return None
+    return stamps[-1].signer_cert.not_valid_after
+
+
+def renew_archive_timestamp(pdf: bytes, trust: Trust) -> bytes:
+    """Gia hạn lưu trữ: validation data for the newest document timestamp, then a fresh
+    document timestamp over everything (PAdES B-LTA, ETSI EN 319 142-1 §5.5): the
+    signatures stay verifiable after the old TSA certificate expires."""
+    if trust.timestamper is None:
+        raise SigningError("No timestamp authority is configured.", code="tsa-missing")
+    out = io.BytesIO()
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    try:
+        run_async(
+            signers.PdfTimeStamper(trust.timestamper).async_update_archival_timestamp_chain(
+                reader, trust.validation_context(), in_place=False, output=out
+            )
+        )
+    except Exception as exc:  # noqa: BLE001 - TSA/OCSP outage, unreadable chain
+        raise SigningError(f"The archive timestamp could not be renewed: {exc}"[:500]) from exc
     return out.getvalue()
 
 

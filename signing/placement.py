@@ -4,6 +4,7 @@ Explicit coordinates are the fallback and the override."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import pypdfium2 as pdfium
@@ -69,16 +70,6 @@ def _find_name(document: pdfium.PdfDocument, full_name: str) -> Found | None:
     return None
 
 
-def find_on_first_page(pdf: bytes, needle: str) -> Found | None:
-    """The first occurrence of ``needle`` on page 1 (the header of a document)."""
-    document = _open(pdf)
-    try:
-        found = _occurrence(document[0].get_textpage(), needle, last=False)
-        return replace(found, page=1) if found is not None else None
-    finally:
-        document.close()
-
-
 def page_size(pdf: bytes, page: int = 1) -> tuple[float, float]:
     document = _open(pdf)
     try:
@@ -88,39 +79,78 @@ def page_size(pdf: bytes, page: int = 1) -> tuple[float, float]:
         document.close()
 
 
-def _line_right(pdf: bytes, found: Found, before_x: float) -> float:
+# The blanks a draft leaves in its header for the clerk (Nghị định 30, Phụ lục I):
+# "Số:      /QĐ-UBND" and "Nghệ An, ngày      tháng      năm 2026".
+NUMBER_BLANK = re.compile(r"Số\s*:[\s._…]*/")
+DATE_BLANK = re.compile(r"ngày[\s._…]*tháng[\s._…]*năm", re.IGNORECASE)
+HEADER_SHARE = 0.4  # the header is the top 40 % of page 1
+
+
+def _header_blank(
+    textpage: pdfium.PdfTextPage, text: str, pattern: re.Pattern[str], header_bottom: float
+) -> Found | None:
+    """The first match of ``pattern`` in the header; for the date, one that follows a
+    place name and its comma on the same line is preferred (the body never has it)."""
+    candidates: list[tuple[bool, Found]] = []
+    for match in pattern.finditer(text):
+        first_word = match.group(0).split()[0].rstrip(":")
+        boxes = [
+            textpage.get_charbox(i) for i in range(match.start(), match.start() + len(first_word))
+        ]
+        found = Found(
+            1,
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+        if found.bottom < header_bottom:
+            continue
+        line_start = max(text.rfind("\n", 0, match.start()), text.rfind("\r", 0, match.start()))
+        candidates.append(("," in text[line_start + 1 : match.start()], found))
+    if not candidates:
+        return None
+    with_place = [found for has_comma, found in candidates if has_comma]
+    return with_place[0] if with_place else candidates[0][1]
+
+
+def _line_right(textpage: pdfium.PdfTextPage, found: Found, before_x: float) -> float:
     """The right end of the text on ``found``'s line, from it up to ``before_x``."""
-    document = _open(pdf)
-    try:
-        textpage = document[found.page - 1].get_textpage()
-        right = found.right
-        middle = (found.bottom + found.top) / 2
-        for i in range(textpage.count_rects()):
-            left, bottom, rect_right, top = textpage.get_rect(i)
-            on_line = bottom <= middle <= top
-            if on_line and rect_right > found.left and rect_right <= before_x:
-                right = max(right, rect_right)
-        return right
-    finally:
-        document.close()
+    right = found.right
+    middle = (found.bottom + found.top) / 2
+    for i in range(textpage.count_rects()):
+        _left, bottom, rect_right, top = textpage.get_rect(i)
+        on_line = bottom <= middle <= top
+        if on_line and rect_right > found.left and rect_right <= before_x:
+            right = max(right, rect_right)
+    return right
 
 
 def issue_boxes(pdf: bytes) -> tuple[Box | None, Box | None]:
     """Where the clerk's number ("Số:") and issue date ("ngày … tháng … năm …") go: over
-    the blanks the draft left for them on page 1, covering the whole printed blank. None
-    where the draft has no such blank."""
-    number = find_on_first_page(pdf, "Số:")
-    day = find_on_first_page(pdf, "ngày")
-    width, _height = page_size(pdf)
-    number_box = date_box = None
-    if number is not None:
-        limit = day.left if day is not None and day.left > number.right else width
-        right = max(_line_right(pdf, number, limit), number.left + 150)
-        number_box = Box(1, number.left - 1, number.bottom - 6, right + 3, number.top + 5)
-    if day is not None:
-        right = max(_line_right(pdf, day, width), day.left + 150)
-        date_box = Box(1, day.left - 0.5, day.bottom - 6, right + 3, day.top + 5)
-    return number_box, date_box
+    the blanks the draft left for them in the header of page 1, covering the whole
+    printed blank (the place name and its comma stay as printed). None where the draft
+    has no such blank — then nothing of the page is covered."""
+    document = _open(pdf)
+    try:
+        page = document[0]
+        width, height = page.get_size()
+        textpage = page.get_textpage()
+        text = textpage.get_text_range()
+        header_bottom = height * (1 - HEADER_SHARE)
+        number = _header_blank(textpage, text, NUMBER_BLANK, header_bottom)
+        day = _header_blank(textpage, text, DATE_BLANK, header_bottom)
+        number_box = date_box = None
+        if number is not None:
+            limit = day.left if day is not None and day.left > number.right else width
+            right = max(_line_right(textpage, number, limit), number.left + 150)
+            number_box = Box(1, number.left - 1, number.bottom - 6, right + 3, number.top + 5)
+        if day is not None:
+            right = max(_line_right(textpage, day, width), day.left + 150)
+            date_box = Box(1, day.left - 0.5, day.bottom - 6, min(right + 3, width), day.top + 5)
+        return number_box, date_box
+    finally:
+        document.close()
 
 
 def _title_bottom(document: pdfium.PdfDocument, found: Found) -> float | None:

@@ -403,20 +403,32 @@ def add_version(
 
 
 def add_signed_version(
-    document: Document, actor: User, main_pdf: bytes, note: str, page_count: int | None
+    document: Document,
+    actor: User,
+    main_pdf: bytes,
+    note: str,
+    page_count: int | None,
+    attachments: dict[int, bytes] | None = None,
 ) -> DocumentVersion:
     """A new version whose main file is ``main_pdf`` (the signed PDF) and whose
-    attachments are those of the current version. The caller holds the document's lock
+    attachments are those of the current version — except those in ``attachments``
+    (file id → signed bytes), signed at issuing. The caller holds the document's lock
     inside ``atomic()``."""
     s = session()
     current = current_files(document)
-    main = next(f for f in current if f.kind == "main")
-    sha256 = blob_store().put_bytes(main_pdf)
-    _insert_blob_if_missing(sha256, len(main_pdf))
-    # Signatures add no page text: the search index keeps the unsigned file's text.
-    text = s.scalar(select(BlobText.text).where(BlobText.blob_sha256 == main.blob_sha256))
-    if text is not None:
-        store_blob_text(s, sha256, text)
+    signed = {f.id: main_pdf for f in current if f.kind == "main"} | (attachments or {})
+    stored: dict[int, str] = {}
+    for file_id, data in signed.items():
+        stored[file_id] = blob_store().put_bytes(data)
+        _insert_blob_if_missing(stored[file_id], len(data))
+    # Signatures add no page text: the search index keeps the unsigned files' text.
+    texts = dict(
+        s.execute(
+            select(BlobText.blob_sha256, BlobText.text).where(
+                BlobText.blob_sha256.in_([f.blob_sha256 for f in current if f.id in signed])
+            )
+        ).all()
+    )
     number = document.current_version + 1
     version = DocumentVersion(
         document_id=document.id, number=number, note=note, created_by_id=actor.id
@@ -424,7 +436,9 @@ def add_signed_version(
     s.add(version)
     s.flush()
     for f in current:
-        signed = f.kind == "main"
+        sha256 = stored.get(f.id, f.blob_sha256)
+        if f.id in signed and f.blob_sha256 in texts:
+            store_blob_text(s, sha256, texts[f.blob_sha256])
         s.add(
             DocumentFile(
                 version_id=version.id,
@@ -432,9 +446,9 @@ def add_signed_version(
                 position=f.position,
                 filename=f.filename,
                 content_type=f.content_type,
-                blob_sha256=sha256 if signed else f.blob_sha256,
-                size=len(main_pdf) if signed else f.size,
-                page_count=(page_count or main.page_count) if signed else f.page_count,
+                blob_sha256=sha256,
+                size=len(signed[f.id]) if f.id in signed else f.size,
+                page_count=(page_count or f.page_count) if f.kind == "main" else f.page_count,
             )
         )
     document.current_version = number
@@ -447,7 +461,7 @@ def add_signed_version(
         document.id,
         actor=actor,
         organisation_id=document.organisation_id,
-        data={"version": number, "files": [sha256], "note": note},
+        data={"version": number, "files": sorted(stored.values()), "note": note},
     )
     return version
 

@@ -115,7 +115,9 @@ class SigningRequest(Base):
     authorized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     authorized_with: Mapped[str | None] = mapped_column(String(8))  # pin | totp | passkey
     passkey_challenge: Mapped[str | None] = mapped_column(String(128))  # base64url, one use
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the worker's lease
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the worker's lease, renewed while it works: past it, another worker resumes
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -167,3 +169,20 @@ class ValidationRecord(Base):
     signature_count: Mapped[int] = mapped_column(Integer)
     report: Mapped[dict] = mapped_column(JSON)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ArchiveState(Base):
+    """Lưu trữ dài hạn: until when the newest archive timestamp of a document's current
+    files can be verified (its TSA certificate's expiry). A periodic task adds a fresh
+    document timestamp before that moment."""
+
+    __tablename__ = "archive_states"
+
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    tsa_expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    renewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")

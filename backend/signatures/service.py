@@ -48,6 +48,7 @@ from signing.validation import validate
 
 from . import passkeys, runtime
 from .models import (
+    ArchiveState,
     CredentialPurpose,
     ItemState,
     ProviderKind,
@@ -66,6 +67,7 @@ FINISH_THREADS = 4  # documents finished in parallel by the worker
 FINISH_WINDOW = 8  # documents in memory at once
 EXPIRY_WARNING_DAYS = 30
 LEVELS = [level.value for level in Level]
+PDF = "application/pdf"
 
 
 T = TypeVar("T")
@@ -889,6 +891,7 @@ def _embed(request_id: int, item_id: int, signed: bytes, outcome: pades.Outcome)
             version = documents.add_signed_version(
                 document, actor, signed, f"Ký số ({outcome.achieved})", None
             )
+            track_archive(document, version.number, [signed])
             workflow.complete_signature(
                 actor,
                 document,
@@ -966,25 +969,15 @@ def request_view(request: SigningRequest) -> dict[str, Any]:
 # -- the agency seal at issuing ----------------------------------------------------------
 
 
-def seal_at_issue(actor: User, document: Document, number_symbol: str, issued_at: datetime) -> None:
-    """Văn thư ban hành: write the number and date over the draft's blanks and apply
-    the agency seal, overlapping the left third of the leader's signature, in one
-    incremental revision (the leader's signature stays valid). Runs inside the issue
-    transaction with the document locked."""
-    credential_row = _usable(_active_credential(document.organisation_id, None), "the agency seal")
-    file, path = documents.main_file(document)
-    pdf = path.read_bytes()
-    local = issued_at.astimezone(appearance.VN)
+def _issue_stamps(pdf: bytes, number_symbol: str, issued_at: datetime) -> list[Stamp]:
+    """The number and the date written over the blanks of the draft's header; where the
+    draft has no such blanks, both at the top right of page 1 (nothing is covered)."""
     number_box, date_box = placement.issue_boxes(pdf)
     stamps: list[Stamp] = []
     if number_box is not None:
         stamps.append(Stamp("SoKyHieu", number_box, [f"Số: {number_symbol}"]))
     if date_box is not None:
-        stamps.append(
-            Stamp(
-                "NgayBanHanh", date_box, [f"ngày {local.day} tháng {local.month} năm {local.year}"]
-            )
-        )
+        stamps.append(Stamp("NgayBanHanh", date_box, [appearance.issue_date_text(issued_at)]))
     if number_box is None or date_box is None:
         width, height = placement.page_size(pdf)
         stamps.append(
@@ -995,9 +988,37 @@ def seal_at_issue(actor: User, document: Document, number_symbol: str, issued_at
                 font_size=10,
             )
         )
+    return stamps
+
+
+def _refuse_office_attachments(files: list[Any]) -> None:
+    office = [f.filename for f in files if f.kind == "attachment" and f.content_type != PDF]
+    if office:
+        names = ", ".join(f"“{name}”" for name in office)
+        raise Conflict(
+            f"The attachment(s) {names} are not PDF files and cannot carry the agency's "
+            "digital signature (Nghị định 30 signs every attachment). Return the document so "
+            "the drafter replaces them with PDF versions, then issue it again.",
+            code="attachment-not-pdf",
+        )
+
+
+def seal_at_issue(actor: User, document: Document, number_symbol: str, issued_at: datetime) -> None:
+    """Văn thư ban hành: write the number and date over the draft's blanks and apply
+    the agency seal, overlapping the left third of the leader's signature, in one
+    incremental revision (the leader's signature stays valid); the seal locks the
+    document, so nothing that the pages show can change afterwards. Every attachment gets
+    the agency's signature too (top right of page 1, number/symbol and time). One provider
+    call for all of them. Runs inside the issue transaction with the document locked."""
+    credential_row = _usable(_active_credential(document.organisation_id, None), "the agency seal")
+    current = documents.current_files(document)
+    _refuse_office_attachments(current)
+    main = next(f for f in current if f.kind == "main")
+    store = documents.blob_store()
+    pdf = store.path(main.blob_sha256).read_bytes()
     leader_box = _last_signature_box(pdf)
     seal_png = (
-        documents.blob_store().path(credential_row.image_sha256).read_bytes()
+        store.path(credential_row.image_sha256).read_bytes()
         if credential_row.image_sha256
         else None
     )
@@ -1008,29 +1029,82 @@ def seal_at_issue(actor: User, document: Document, number_symbol: str, issued_at
         box, style = None, None  # no visible signature to overlap: an invisible seal
     org = session().get(Organisation, document.organisation_id)
     assert org is not None
+    level = Level(org.signature_level)
     credential = runtime.credential_of(credential_row)
+    attachments = [f for f in current if f.kind == "attachment"]
     try:
-        prepared = pades.prepare(
-            pdf,
-            credential,
-            SignatureField(f"DauCoQuan_{document.current_version}", box, style, reason="Ban hành"),
-            level=Level(org.signature_level),
-            signing_time=issued_at,
-            stamps=stamps,
+        prepared = [
+            pades.prepare(
+                pdf,
+                credential,
+                SignatureField(
+                    f"DauCoQuan_{document.current_version}",
+                    box,
+                    style,
+                    reason="Ban hành",
+                    lock_document=True,
+                ),
+                level=level,
+                signing_time=issued_at,
+                stamps=_issue_stamps(pdf, number_symbol, issued_at),
+            )
+        ]
+        for file in attachments:
+            data = store.path(file.blob_sha256).read_bytes()
+            width, height = placement.page_size(data)
+            prepared.append(
+                pades.prepare(
+                    data,
+                    credential,
+                    SignatureField(
+                        "KyTepDinhKem",
+                        appearance.top_right_box(width, height),
+                        appearance.text_style([number_symbol, appearance.iso_vn(issued_at)]),
+                        reason=f"Tệp đính kèm văn bản {number_symbol}",
+                        lock_document=True,
+                    ),
+                    level=level,
+                    signing_time=issued_at,
+                )
+            )
+        values = runtime.provider_for(credential_row).sign_digests(
+            credential, [p.digest for p in prepared]
         )
-        [value] = runtime.provider_for(credential_row).sign_digests(credential, [prepared.digest])
-        signed, outcome = pades.finish(
-            prepared.state, prepared.pdf, value, runtime.trust(credential)
+        results = pades.finish_many(
+            [(p.state, p.pdf, v) for p, v in zip(prepared, values, strict=True)],
+            runtime.trust(credential),
         )
     except SigningError as exc:
         raise Conflict(f"The agency seal could not be applied: {exc}", code=exc.code) from exc
-    documents.add_signed_version(
+    failed = next((r for r in results if isinstance(r, SigningError)), None)
+    if failed is not None:
+        raise Conflict(f"The agency seal could not be applied: {failed}", code=failed.code)
+    finished = [r for r in results if not isinstance(r, SigningError)]
+    (signed_main, outcome), *signed_attachments = finished
+    version = documents.add_signed_version(
         document,
         actor,
-        signed,
+        signed_main,
         f"Ban hành {number_symbol}, đóng dấu số ({outcome.achieved})",
-        file.page_count,
+        main.page_count,
+        {f.id: data for f, (data, _) in zip(attachments, signed_attachments, strict=True)},
     )
+    track_archive(document, version.number, [data for data, _ in finished])
+
+
+def track_archive(document: Document, version: int, pdfs: list[bytes]) -> None:
+    """Remember until when the newest archive timestamp of these files (the document's
+    current ones) can be verified; nothing to remember below B-LTA."""
+    expiries = [e for e in (pades.newest_archive_expiry(pdf) for pdf in pdfs) if e is not None]
+    state = session().get(ArchiveState, document.id)
+    if not expiries:
+        if state is not None:
+            session().delete(state)
+        return
+    if state is None:
+        state = ArchiveState(document_id=document.id, failures=0, last_error="")
+        session().add(state)
+    state.version, state.tsa_expires_at = version, min(expiries)
 
 
 def _last_signature_box(pdf: bytes) -> appearance.Box | None:

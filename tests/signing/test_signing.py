@@ -121,7 +121,9 @@ def test_revoked_certificate_is_refused_and_detected(pki_env):
     )
     report = validate(signed, [pki_env.pki.trust_root()])
     assert not report.ok and report.signatures[0].revoked
-    assert report.signatures[0].verdict_vi == "Chứng thư số của người ký đã bị thu hồi"
+    assert report.signatures[0].indication == "TOTAL_FAILED"
+    assert report.signatures[0].sub_indication == "REVOKED"
+    assert report.signatures[0].verdict_vi == "Chứng thư số của người ký đã bị thu hồi."
 
 
 def test_tampering_is_flagged(pki_env):
@@ -140,7 +142,11 @@ def test_tampering_is_flagged(pki_env):
     tampered = signed[:index] + b" 761 cm" + signed[index + 7 :]
     report = validate(tampered, [pki_env.pki.trust_root()])
     assert not report.ok and not report.signatures[0].intact
-    assert report.signatures[0].verdict_en.startswith("Invalid signature")
+    assert (report.signatures[0].indication, report.signatures[0].sub_indication) == (
+        "TOTAL_FAILED",
+        "HASH_FAILURE",
+    )
+    assert report.signatures[0].verdict_en == "Invalid: the signed content was altered."
     # 2. content changed by a later incremental update
     writer = IncrementalPdfFileWriter(io.BytesIO(signed))
     from signing.samples import _add_text
@@ -151,7 +157,8 @@ def test_tampering_is_flagged(pki_env):
     report = validate(out.getvalue(), [pki_env.pki.trust_root()])
     [signature] = report.signatures
     assert signature.intact and not signature.bottom_line
-    assert signature.verdict_vi == "Tài liệu đã bị sửa đổi sau khi ký"
+    assert (signature.indication, signature.sub_indication) == ("TOTAL_FAILED", "FORMAT_FAILURE")
+    assert signature.verdict_vi.startswith("Văn bản đã bị sửa đổi sau khi ký")
 
 
 def test_leader_and_agency_seal_both_valid_after_issuing(pki_env):
@@ -350,9 +357,11 @@ def test_untrusted_root_and_unsigned_documents(pki_env, one_page_pdf):
     report = validate(signed, [other_root])
     assert not report.ok and not report.signatures[0].trusted
     assert "gốc tin cậy" in report.signatures[0].verdict_vi
+    assert report.indication == "INDETERMINATE"
+    assert report.signatures[0].sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
     assert validate(signed, [other_root, pki_env.pki.trust_root()]).ok  # several roots
     empty = validate(one_page_pdf, [pki_env.pki.trust_root()])
-    assert empty.signatures == [] and empty.verdict_vi == "Tài liệu không có chữ ký số"
+    assert empty.signatures == [] and empty.verdict_vi == "Văn bản không có chữ ký số."
 
 
 def test_uploaded_images_are_checked():
