@@ -82,6 +82,8 @@ class Settings:
     signing_lockout_minutes: int = 15
     signing_rate_limit: str = "10 per minute"
     signing_stale_minutes: int = 5  # a worker that held a request this long is presumed dead
+    # archive timestamps are renewed when their TSA certificate ends within this margin
+    archive_renewal_margin_days: int = 365
     # Passkeys (WebAuthn): the site's domain and the origins the app is served from;
     # empty = the host the request came to (fine for one host; set both behind a proxy)
     webauthn_rp_id: str = ""

@@ -83,6 +83,15 @@ def register(huey: Huey) -> SimpleNamespace:
         with _context():
             return purge_expired()
 
+    @huey.periodic_task(crontab(minute="30", hour="19"), name="renew_archives")
+    def renew_archives() -> int:
+        """Gia hạn lưu trữ, nightly (02:30 Vietnam time): fresh archive timestamps before
+        the old ones' TSA certificates expire."""
+        from backend.signatures import service as signatures
+
+        with _context():
+            return signatures.renew_archives()
+
     tasks = SimpleNamespace(
         deliver_notifications=deliver_notifications,
         deliver_webhooks=deliver_webhooks,
@@ -90,6 +99,7 @@ def register(huey: Huey) -> SimpleNamespace:
         sweep=sweep,
         reminders=reminders,
         purge_idempotency_records=purge_idempotency_records,
+        renew_archives=renew_archives,
     )
     _registered[id(huey)] = tasks
     return tasks

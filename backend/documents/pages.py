@@ -33,9 +33,12 @@ def render_page(pdf_path: Path, cache_dir: Path, sha256: str, page: int, pixels:
             return target
         document = pdfium.PdfDocument(str(pdf_path))
         try:
+            # form fields drawn too: the signatures, the seal, the number and the date
+            # are widgets, and a signed document must not look unsigned on the phone
+            document.init_forms()
             pdf_page = document[page - 1]
             scale = pixels / pdf_page.get_width()
-            image = pdf_page.render(scale=scale).to_pil()
+            image = pdf_page.render(scale=scale, may_draw_forms=True).to_pil()
             if image.width > pixels:  # pdfium rounds up: trim the extra pixel column
                 image = image.crop((0, 0, pixels, image.height))
         finally:

@@ -404,7 +404,7 @@ def add_version(
 
 def add_signed_version(
     document: Document,
-    actor: User,
+    actor: User | None,
     main_pdf: bytes,
     note: str,
     page_count: int | None,
@@ -412,8 +412,9 @@ def add_signed_version(
 ) -> DocumentVersion:
     """A new version whose main file is ``main_pdf`` (the signed PDF) and whose
     attachments are those of the current version — except those in ``attachments``
-    (file id → signed bytes), signed at issuing. The caller holds the document's lock
-    inside ``atomic()``."""
+    (file id → signed bytes), signed at issuing; ``actor`` None for the system's own
+    versions (archive timestamp renewal). The caller holds the document's lock inside
+    ``atomic()``."""
     s = session()
     current = current_files(document)
     signed = {f.id: main_pdf for f in current if f.kind == "main"} | (attachments or {})
@@ -431,7 +432,10 @@ def add_signed_version(
     )
     number = document.current_version + 1
     version = DocumentVersion(
-        document_id=document.id, number=number, note=note, created_by_id=actor.id
+        document_id=document.id,
+        number=number,
+        note=note,
+        created_by_id=actor.id if actor else None,
     )
     s.add(version)
     s.flush()

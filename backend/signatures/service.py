@@ -1107,6 +1107,87 @@ def track_archive(document: Document, version: int, pdfs: list[bytes]) -> None:
     state.version, state.tsa_expires_at = version, min(expiries)
 
 
+def renew_archives() -> int:
+    """Gia hạn lưu trữ (the worker, daily): every document whose newest archive timestamp
+    can be verified for less than ARCHIVE_RENEWAL_MARGIN_DAYS more gets a fresh one,
+    with the validation data of the old one, as a new version. Returns how many."""
+    margin = timedelta(days=runtime.settings().archive_renewal_margin_days)
+    due = list(
+        session().scalars(
+            select(ArchiveState.document_id)
+            .where(ArchiveState.tsa_expires_at < utcnow() + margin)
+            .order_by(ArchiveState.tsa_expires_at)
+        )
+    )
+    renewed = 0
+    for document_id in due:
+        try:
+            renewed += _renew_archive(document_id, margin)
+        except SigningError as exc:  # TSA or OCSP down: try again tomorrow, visibly
+            log.warning("archive renewal of document %s failed: %s", document_id, exc)
+            with atomic():
+                state = _locked(ArchiveState, document_id)
+                if state is not None:
+                    state.failures += 1
+                    state.last_error = str(exc)[:1000]
+    return renewed
+
+
+def _renew_archive(document_id: int, margin: timedelta) -> int:
+    with atomic():
+        document = _locked(Document, document_id)
+        state = _locked(ArchiveState, document_id)
+        if document is None or state is None:
+            return 0
+        store = documents.blob_store()
+        trust = runtime.trust()
+        current = [f for f in documents.current_files(document) if f.content_type == PDF]
+        renewed: dict[int, bytes] = {}
+        old_expiry = state.tsa_expires_at
+        for file in current:
+            pdf = store.path(file.blob_sha256).read_bytes()
+            expiry = pades.newest_archive_expiry(pdf)
+            if expiry is not None and expiry < utcnow() + margin:
+                renewed[file.id] = pades.renew_archive_timestamp(pdf, trust)
+        if not renewed:
+            track_archive(document, document.current_version, [])
+            return 0
+        main = next(f for f in current if f.kind == "main")
+        version = documents.add_signed_version(
+            document,
+            None,
+            renewed.pop(main.id, store.path(main.blob_sha256).read_bytes()),
+            "Gia hạn lưu trữ: dấu thời gian mới, trước khi chứng thư của dấu thời gian cũ "
+            f"hết hạn ({old_expiry.astimezone(appearance.VN):%d/%m/%Y})",
+            main.page_count,
+            renewed,
+        )
+        track_archive(
+            document,
+            version.number,
+            [
+                store.path(f.blob_sha256).read_bytes()
+                for f in version.files
+                if f.content_type == PDF
+            ],
+        )
+        state = session().get(ArchiveState, document_id)
+        if state is not None:
+            state.renewed_at, state.failures, state.last_error = utcnow(), 0, ""
+        audit.record(
+            "signing.archive_renewed",
+            "document",
+            document.id,
+            organisation_id=document.organisation_id,
+            data={
+                "version": version.number,
+                "previous_tsa_expiry": old_expiry.isoformat(),
+                "tsa_expiry": state.tsa_expires_at.isoformat() if state else None,
+            },
+        )
+    return 1
+
+
 def _last_signature_box(pdf: bytes) -> appearance.Box | None:
     """The rectangle of the document's last visible, signed signature widget."""
     import io

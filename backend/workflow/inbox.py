@@ -383,7 +383,8 @@ def timeline(actor: User, document_id: int) -> list[dict[str, Any]]:
         .order_by(DocumentVersion.number)
     )
     for v in versions:
-        author = s.get(User, v.created_by_id)
+        # no author: the system's own version (the archive timestamp renewal)
+        author = s.get(User, v.created_by_id) if v.created_by_id is not None else None
         events.append(
             (
                 v.created_at,
@@ -392,7 +393,10 @@ def timeline(actor: User, document_id: int) -> list[dict[str, Any]]:
                     "kind": "version",
                     "at": v.created_at,
                     "actor": _person(
-                        author, org_service.position_title(author, document.organisation_id)
+                        author,
+                        org_service.position_title(author, document.organisation_id)
+                        if author
+                        else "",
                     ),
                     "version_number": v.number,
                     "text": v.note,

@@ -39,6 +39,8 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_archive_states_tsa_expires_at"), ["tsa_expires_at"], unique=False
         )
+    with op.batch_alter_table("document_versions", schema=None) as batch_op:
+        batch_op.alter_column("created_by_id", existing_type=sa.Integer(), nullable=True)
     with op.batch_alter_table("signing_requests", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("lease_until", backend.core.db.UTCDateTime(timezone=True), nullable=True)
@@ -48,6 +50,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("signing_requests", schema=None) as batch_op:
         batch_op.drop_column("lease_until")
+    with op.batch_alter_table("document_versions", schema=None) as batch_op:
+        batch_op.alter_column("created_by_id", existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table("archive_states", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_archive_states_tsa_expires_at"))
     op.drop_table("archive_states")
