@@ -142,13 +142,35 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def check_certificate(credential: Credential, trust: Trust, *, hard_fail: bool = True) -> None:
-    """Before signing, the certificate must be valid now and not revoked (NĐ 23/2025).
-    ``hard_fail=False`` lets an unreachable OCSP/CRL pass (a revoked answer still fails)."""
+def check_certificate(
+    credential: Credential,
+    trust: Trust,
+    *,
+    hard_fail: bool = True,
+    fetch: bool = True,
+    moment: datetime | None = None,
+) -> None:
+    """Before signing, the certificate must chain to a trusted root, be valid now and not
+    be revoked (NĐ 23/2025). ``hard_fail=False`` lets an unreachable OCSP/CRL pass (a
+    revoked answer still fails); ``fetch=False`` checks the chain and dates only."""
     from pyhanko_certvalidator import CertificateValidator
-    from pyhanko_certvalidator.errors import PathValidationError, RevokedError
+    from pyhanko_certvalidator.errors import (
+        ExpiredError,
+        InvalidCertificateError,
+        NotYetValidError,
+        PathBuildingError,
+        RevokedError,
+        ValidationError,
+    )
 
-    context = trust.validation_context(hard_fail=hard_fail)
+    context = ValidationContext(
+        trust_roots=trust.trust_roots,
+        other_certs=trust.other_certs,
+        allow_fetching=fetch,
+        revocation_mode="hard-fail" if hard_fail and fetch else "soft-fail",
+        fetcher_backend=RequestsFetcherBackend(per_request_timeout=10),
+        moment=moment,
+    )
     validator = CertificateValidator(
         credential.certificate,
         intermediate_certs=list(credential.chain),
@@ -158,9 +180,38 @@ def check_certificate(credential: Credential, trust: Trust, *, hard_fail: bool =
         run_async(validator.async_validate_usage({"non_repudiation"}))
     except RevokedError as exc:
         raise CertificateRevoked("The signer's certificate has been revoked.") from exc
-    except PathValidationError as exc:
+    except (ExpiredError, NotYetValidError) as exc:
+        raise SigningError(
+            "The certificate is not valid at this date.", code="certificate-expired"
+        ) from exc
+    except (PathBuildingError, InvalidCertificateError) as exc:
+        if isinstance(exc, InvalidCertificateError) and credential.certificate.self_signed == "no":
+            raise SigningError(
+                f"The signer's certificate cannot be used: {exc}", code="certificate-invalid"
+            ) from exc
+        raise SigningError(
+            "The certificate does not chain to a trusted root (give its whole chain, and "
+            "make sure its root is one of the configured trust roots).",
+            code="certificate-untrusted",
+        ) from exc
+    except ValidationError as exc:  # invalid signatures in the chain, wrong key usage, …
         raise SigningError(
             f"The signer's certificate cannot be used: {exc}", code="certificate-invalid"
+        ) from exc
+
+
+def check_key(credential: Credential, provider: Any) -> None:
+    """Proof of possession: the provider signs a random digest with the credential's key,
+    and the signature must verify with the certificate's public key."""
+    import secrets
+
+    digest = hashlib.sha256(secrets.token_bytes(32)).digest()
+    [value] = provider.sign_digests(credential, [digest])
+    try:
+        _verify_value(credential.certificate, digest, value)
+    except ProviderError as exc:
+        raise SigningError(
+            "The key does not belong to this certificate.", code="key-mismatch"
         ) from exc
 
 

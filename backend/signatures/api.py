@@ -43,9 +43,8 @@ blp = Blueprint(
 )
 
 
-def _placement(data: dict) -> service.Placement | None:
-    value = data.get("placement")
-    return service.Placement(**value) if value else None
+def _placements(values: list[dict]) -> dict[int, service.Placement]:
+    return {v.pop("document_id"): service.Placement(**v) for v in values}
 
 
 def _upload(field: str) -> bytes:
@@ -199,7 +198,9 @@ class SigningRequests(MethodView):
     @blp.response(201, SigningRequestSchema)
     def post(self, data: dict):
         """Ký số: prepare up to 100 documents waiting for my signature; authorize next"""
-        created = service.create_request(current_user(), data["document_ids"], _placement(data))
+        created = service.create_request(
+            current_user(), data["document_ids"], _placements(data["placements"])
+        )
         return service.request_view(created)
 
 
@@ -210,7 +211,12 @@ class SignOne(MethodView):
     @blp.response(201, SigningRequestSchema)
     def post(self, data: dict, document_id: int):
         """Ký số one document (a signing request with one item)"""
-        created = service.create_request(current_user(), [document_id], _placement(data))
+        placement = data["placement"]
+        created = service.create_request(
+            current_user(),
+            [document_id],
+            _placements([{**placement, "document_id": document_id}] if placement else []),
+        )
         return service.request_view(created)
 
 

@@ -14,6 +14,7 @@ from flask import current_app
 
 from signing import pades
 from signing.devpki import ARCH
+from signing.errors import SigningError
 from signing.pades import Trust
 from signing.providers.base import Credential, SyncProvider
 from signing.providers.csc import CscProvider
@@ -74,15 +75,26 @@ def credential_of(row: SigningCredential) -> Credential:
     return Credential(row.credential_ref, x509.Certificate.load(row.certificate), chain)
 
 
-def _key_path(ref: str) -> Path:
-    path = Path(ref)
-    return path if path.is_absolute() else Path(settings().signing_pki_dir) / ref
+def key_path(ref: str) -> Path:
+    """A key file named by a credential, inside the key store (SIGNING_PKI_DIR) and
+    nowhere else: ``../../etc/passwd`` or an absolute path is refused. Messages never show
+    a server path."""
+    store = Path(settings().signing_pki_dir).resolve()
+    path = (store / ref).resolve()
+    if Path(ref).is_absolute() or store not in path.parents:
+        raise SigningError(
+            "The key reference must name a key file inside the key store.",
+            code="credential-ref-invalid",
+        )
+    if not path.is_file():
+        raise SigningError("There is no such key in the key store.", code="key-unavailable")
+    return path
 
 
 def provider_for(row: SigningCredential) -> SyncProvider:
     s = settings()
     if row.provider == ProviderKind.PKCS12:
-        key = ("pkcs12", str(_key_path(row.credential_ref)))
+        key = ("pkcs12", str(key_path(row.credential_ref)))
     elif row.provider == ProviderKind.PKCS11:
         key = ("pkcs11", s.signing_pkcs11_module, s.signing_pkcs11_token)
     else:
@@ -96,13 +108,19 @@ def provider_for(row: SigningCredential) -> SyncProvider:
 def _build(row: SigningCredential, s: Any) -> SyncProvider:
     if row.provider == ProviderKind.PKCS12:
         provider = MemoryProvider()
-        path = _key_path(row.credential_ref)
+        path = key_path(row.credential_ref)
         data = path.read_bytes()
         password = s.signing_key_password.encode() or None
-        if path.suffix.lower() in {".p12", ".pfx"}:
-            provider.add_pkcs12(row.credential_ref, data, password)
-        else:
-            provider.add_pem(row.credential_ref, data, password)
+        try:
+            if path.suffix.lower() in {".p12", ".pfx"}:
+                provider.add_pkcs12(row.credential_ref, data, password)
+            else:
+                provider.add_pem(row.credential_ref, data, password)
+        except (ValueError, TypeError, AssertionError) as exc:
+            raise SigningError(
+                "The key file cannot be opened (not a private key, or a wrong password).",
+                code="key-unavailable",
+            ) from exc
         return provider
     if row.provider == ProviderKind.PKCS11:
         from signing.providers.pkcs11 import Pkcs11Provider

@@ -115,6 +115,26 @@ class PlacementSchema(Schema):
     y1 = fields.Float(required=True)
     x2 = fields.Float(required=True)
     y2 = fields.Float(required=True)
+    unit = fields.String(
+        load_default="pt",
+        validate=validate.OneOf(["pt", "page"]),
+        metadata={
+            "description": "pt: PDF points from the bottom-left corner; page: fractions "
+            "(0–1) of the page's width and height, from the bottom-left (what a tap on a "
+            "page image gives)"
+        },
+    )
+
+    @validates_schema
+    def _a_box(self, data: dict, **_: object) -> None:
+        if not (data["x1"] < data["x2"] and data["y1"] < data["y2"]):
+            raise ValidationError("x1 < x2 and y1 < y2.", "x2")
+        if data["unit"] == "page" and not all(0 <= data[k] <= 1 for k in ("x1", "y1", "x2", "y2")):
+            raise ValidationError("Fractions of the page lie between 0 and 1.", "x1")
+
+
+class DocumentPlacementSchema(PlacementSchema):
+    document_id = fields.Integer(required=True)
 
 
 class SignOneSchema(Schema):
@@ -122,13 +142,21 @@ class SignOneSchema(Schema):
         PlacementSchema,
         load_default=None,
         allow_none=True,
-        metadata={"description": "PDF points; default: found from the signer's printed name"},
+        metadata={"description": "default: found from the signer's printed name"},
     )
 
 
-class SigningRequestCreateSchema(SignOneSchema):
+class SigningRequestCreateSchema(Schema):
     document_ids = fields.List(
         fields.Integer(), required=True, validate=validate.Length(min=1, max=100)
+    )
+    placements = fields.List(
+        fields.Nested(DocumentPlacementSchema),
+        load_default=list,
+        metadata={
+            "description": "where to sign the documents whose text does not contain the "
+            "signer's printed name (their items answer code needs-position)"
+        },
     )
 
 

@@ -42,7 +42,7 @@ from backend.notifications import service as notifications
 from backend.org.models import Organisation, Role, User
 from backend.workflow import service as workflow
 from signing import appearance, pades, placement
-from signing.errors import SigningError
+from signing.errors import PlacementError, SigningError
 from signing.pades import Level, SignatureField, Stamp
 from signing.validation import validate
 
@@ -165,6 +165,7 @@ def create_credential(actor: User, data: dict[str, Any]) -> SigningCredential:
             "Give the certificate (PEM, with its chain).", {"certificate": ["Required."]}
         )
     leaf = certs[0]
+    _check_credential(data, certs)
     validity = leaf["tbs_certificate"]["validity"]
     with atomic() as s:
         _organisation(actor, organisation_id, admin=True)
@@ -211,6 +212,36 @@ def create_credential(actor: User, data: dict[str, Any]) -> SigningCredential:
             data={"purpose": purpose, "user_id": user_id, "provider": row.provider},
         )
     return row
+
+
+def _check_credential(data: dict[str, Any], certs: list[x509.Certificate]) -> None:
+    """Before anything is stored (and before an older key is switched off): the chain
+    ends at a configured trust root and is valid today; the key is in the key store (or
+    the HSM, or the signing service) and belongs to the certificate."""
+    probe = SigningCredential(
+        provider=data["provider"],
+        credential_ref=data["credential_ref"],
+        certificate=certs[0].dump(),
+        chain=[base64.b64encode(c.dump()).decode() for c in certs[1:]],
+    )
+    credential = runtime.credential_of(probe)
+    try:
+        pades.check_certificate(credential, runtime.trust(credential), fetch=False, moment=utcnow())
+    except SigningError as exc:
+        raise ValidationFailed(str(exc), {"certificate": [str(exc)]}, code=exc.code) from exc
+    try:
+        provider = runtime.provider_for(probe)
+        if data["provider"] == ProviderKind.CSC:
+            held = provider.credential(data["credential_ref"])  # type: ignore[attr-defined]
+            if held.certificate.dump() != certs[0].dump():
+                raise SigningError(
+                    "The signing service holds another certificate for this credential.",
+                    code="key-mismatch",
+                )
+        else:
+            pades.check_key(credential, provider)
+    except SigningError as exc:
+        raise ValidationFailed(str(exc), {"credential_ref": [str(exc)]}, code=exc.code) from exc
 
 
 def list_credentials(actor: User, organisation_id: int) -> list[SigningCredential]:
@@ -537,6 +568,20 @@ class Placement:
     y1: float
     x2: float
     y2: float
+    unit: str = "pt"  # or "page": fractions of the page, from the bottom-left
+
+    def box(self, pdf: bytes) -> appearance.Box:
+        if self.unit == "pt":
+            return appearance.Box(self.page, self.x1, self.y1, self.x2, self.y2)
+        try:
+            width, height = placement.page_size(pdf, self.page)
+        except IndexError as exc:
+            raise PlacementError(
+                f"The document has no page {self.page}.", code="no-such-page"
+            ) from exc
+        return appearance.Box(
+            self.page, self.x1 * width, self.y1 * height, self.x2 * width, self.y2 * height
+        )
 
 
 def _signature_style(credential: SigningCredential, name: str) -> Any:
@@ -586,10 +631,8 @@ def _prepare_item(
     item.assignment_id = acting.assignment.id
     file, path = documents.main_file(document)
     pdf = path.read_bytes()
-    override = (
-        appearance.Box(**placement_override.__dict__) if placement_override is not None else None
-    )
     try:
+        override = placement_override.box(pdf) if placement_override is not None else None
         box = placement.signature_box(pdf, actor.full_name, override)
         signature_field = SignatureField(
             f"ChuKy_{actor.id}_{request.id}",
@@ -604,6 +647,11 @@ def _prepare_item(
             level=Level(request.level),
             signing_time=signing_time,
         )
+    except PlacementError as exc:
+        # the name is not printed: the app asks where to sign, the rest of a batch goes on
+        code = "needs-position" if exc.code == "signer-name-not-found" else exc.code
+        _fail_item(item, code, str(exc))
+        return item
     except SigningError as exc:
         _fail_item(item, exc.code, str(exc))
         return item
@@ -617,19 +665,22 @@ def _prepare_item(
 
 
 def create_request(
-    actor: User, document_ids: list[int], placement_override: Placement | None = None
+    actor: User, document_ids: list[int], placements: dict[int, Placement] | None = None
 ) -> SigningRequest:
-    """Ký: prepare every document (up to 100) for the caller's signature."""
+    """Ký: prepare every document (up to 100) for the caller's signature. A document whose
+    text does not contain the signer's printed name needs a position (``placements``);
+    without one its item fails with ``needs-position`` and the others are signed."""
     ids = list(dict.fromkeys(document_ids))
+    placements = placements or {}
     if not 1 <= len(ids) <= MAX_BATCH:
         raise ValidationFailed(
             f"Sign between 1 and {MAX_BATCH} documents at once.",
             {"document_ids": [f"1 to {MAX_BATCH} documents."]},
         )
-    if placement_override is not None and len(ids) > 1:
+    if not set(placements) <= set(ids):
         raise ValidationFailed(
-            "An explicit position applies to one document only.",
-            {"placement": ["Only for a single document."]},
+            "A position was given for a document that is not in the request.",
+            {"placements": ["Only for the documents being signed."]},
         )
     first = documents.get_document(actor, ids[0])
     org = session().get(Organisation, first.organisation_id)
@@ -657,13 +708,25 @@ def create_request(
         for document_id in ids:
             request.items.append(
                 _prepare_item(
-                    actor, request, credential, document_id, placement_override, signing_time
+                    actor,
+                    request,
+                    credential,
+                    document_id,
+                    placements.get(document_id),
+                    signing_time,
                 )
             )
         s.flush()
         if all(i.state == ItemState.FAILED for i in request.items):
             reasons = "; ".join(f"#{i.document_id}: {i.reason}" for i in request.items)
-            raise Conflict(f"Nothing can be signed: {reasons}", code="nothing-to-sign")
+            raise Conflict(
+                f"Nothing can be signed: {reasons}",
+                code="nothing-to-sign",
+                items=[
+                    {"document_id": i.document_id, "code": i.code, "reason": i.reason}
+                    for i in request.items
+                ],
+            )
         audit.record(
             "signing.requested",
             "signing_request",
@@ -680,7 +743,9 @@ def _check_not_revoked(row: SigningCredential) -> None:
     responder cannot be reached the signing goes on (the level may end lower)."""
     credential = runtime.credential_of(row)
     try:
-        pades.check_certificate(credential, runtime.trust(credential), hard_fail=False)
+        pades.check_certificate(
+            credential, runtime.trust(credential), hard_fail=False, moment=utcnow()
+        )
     except SigningError as exc:
         raise Conflict(f"The signing certificate cannot be used: {exc}", code=exc.code) from exc
 

@@ -167,3 +167,98 @@ def test_twenty_documents_via_csc_with_one_authorization(
     assert [i["state"] for i in done["items"]] == ["completed"] * 20
     report = client.get(f"/api/documents/{documents[-1]}/signatures", headers=leader.headers)
     assert report.json["ok"]
+
+
+def _self_signed_pem(directory) -> str:
+    """A key and a self-signed certificate, the key put in the key store."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "Tự ký")])
+    now = datetime.now(UTC)
+    cert = (
+        cx509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(
+            cx509.KeyUsage(True, True, False, False, False, False, False, False, False), True
+        )
+        .sign(key, hashes.SHA256())
+    )
+    (directory / "tu-ky.key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def test_a_credential_is_checked_before_it_is_stored(
+    app, client, world, signing_env, frozen_clock, awaiting_signature
+):
+    """Untrusted or expired certificates, keys that are not the certificate's, references
+    outside the key store: 422 naming the reason, nothing stored, no server path shown,
+    and the person's valid key stays active."""
+    from datetime import UTC, datetime
+
+    from tests.conftest import count_rows
+    from tests.signatures.conftest import pem_chain
+
+    admin, leader = world["admin"], world["leader"]
+    store = signing_env.pki.directory
+    body = {
+        "organisation_id": world.org_a,
+        "purpose": "personal",
+        "user_id": leader.id,
+        "provider": "pkcs12",
+        "credential_ref": "phochutich1.key.pem",
+        "certificate": pem_chain(signing_env, "phochutich1"),
+    }
+    rows = count_rows(app, "signing_credentials")
+
+    def refused(code: str, field: str, **changes) -> dict:
+        r = client.post("/api/signing-credentials", json={**body, **changes}, headers=admin.headers)
+        assert r.status_code == 422, r.json
+        assert r.json["code"] == code and field in r.json["errors"], r.json
+        assert str(store) not in str(r.json) and "/etc" not in r.json["detail"]
+        return r.json
+
+    refused(
+        "certificate-untrusted",
+        "certificate",
+        certificate=_self_signed_pem(store),
+        credential_ref="tu-ky.key.pem",
+    )
+    refused("key-mismatch", "credential_ref", credential_ref="seal.key.pem")
+    refused("credential-ref-invalid", "credential_ref", credential_ref="../../etc/passwd")
+    refused("credential-ref-invalid", "credential_ref", credential_ref="/etc/passwd")
+    refused("key-unavailable", "credential_ref", credential_ref="khong-co.key.pem")
+    assert count_rows(app, "signing_credentials") == rows
+    # in 2061 the certificate (valid to 2060) has expired: refused, the old one stays
+    frozen_clock(datetime(2061, 1, 2, tzinfo=UTC))
+    refused("certificate-expired", "certificate")
+    frozen_clock(datetime.now(UTC))
+    mine = [c for c in credentials(client, admin, world.org_a) if c["user_id"] == leader.id]
+    assert [c["active"] for c in mine] == [True]
+    # a trust root that is no longer configured: signing says so (409), never a 500
+    settings = app.extensions["settings"]
+    other = store / "other-root.pem"
+    other.write_bytes(pem.armor("CERTIFICATE", signing_env.pki.certificate("tsa").dump()))
+    settings.signing_trust_roots, before = str(other), settings.signing_trust_roots
+    try:
+        document = awaiting_signature()
+        r = client.post(f"/api/documents/{document}/sign", json={}, headers=leader.headers)
+        assert r.status_code == 409 and r.json["code"] == "certificate-untrusted", r.json
+    finally:
+        settings.signing_trust_roots = before

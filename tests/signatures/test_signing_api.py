@@ -331,3 +331,70 @@ def test_incoming_with_a_broken_signature_is_stopped_then_refused(
     unsigned = receive(decision("Nguyễn Văn A"))
     r = act(client, clerk, unsigned, "register-incoming", **{**details, "number_symbol": "14/STC"})
     assert r.status_code == 200 and r.json["signatures"]["signatures"] == []
+
+
+def test_a_batch_signs_what_it_can_and_asks_where_to_sign_the_rest(
+    app, client, world, signing_env, awaiting_signature
+):
+    """A draft whose text does not contain the signer's printed name is not signed by
+    guesswork: the batch signs the others and says which need a position; the position
+    is then given as a tap on the page (fractions of the page)."""
+    from pypdf import PdfReader
+
+    from signing.samples import draft
+
+    leader = world["leader"]
+    named = [awaiting_signature() for _ in range(2)]
+    unnamed_pdf = draft([[(70, 760, "Công văn không in tên người ký")]])
+    unnamed = upload_document(client, world["specialist"], pdf=unnamed_pdf).json["id"]
+    steps = [
+        {"kind": "sign", "actors": [{"user_id": leader.id}]},
+        {"kind": "issue", "actors": [{"user_id": world["clerk"].id}]},
+    ]
+    assert set_route(client, world["specialist"], unnamed, steps).status_code == 200
+    assert act(client, world["specialist"], unnamed, "submit").status_code == 200
+
+    # the unnamed one alone: nothing to sign, and the answer says it needs a position
+    r = client.post(
+        "/api/signing-requests", json={"document_ids": [unnamed]}, headers=leader.headers
+    )
+    assert r.status_code == 409 and r.json["code"] == "nothing-to-sign"
+    assert r.json["items"] == [
+        {"document_id": unnamed, "code": "needs-position", "reason": r.json["items"][0]["reason"]}
+    ]
+    # in a batch: the named ones are signed, the unnamed one is marked
+    r = client.post(
+        "/api/signing-requests", json={"document_ids": [*named, unnamed]}, headers=leader.headers
+    )
+    assert r.status_code == 201, r.json
+    codes = {i["document_id"]: (i["state"], i["code"]) for i in r.json["items"]}
+    assert codes[unnamed] == ("failed", "needs-position")
+    assert all(codes[d][0] == "prepared" for d in named)
+    assert authorize(client, leader, r.json["id"]).status_code == 202
+    run_worker(app)
+    for d in named:
+        assert client.get(f"/api/documents/{d}", headers=leader.headers).json["status"] == "signed"
+    # the app asks where; a tap gives fractions of the page
+    tap = {"page": 1, "x1": 0.55, "y1": 0.30, "x2": 0.85, "y2": 0.40, "unit": "page"}
+    bad = client.post(
+        "/api/signing-requests",
+        json={"document_ids": [unnamed], "placements": [{**tap, "document_id": named[0]}]},
+        headers=leader.headers,
+    )
+    assert bad.status_code == 422  # a position for a document not in the request
+    r = client.post(
+        "/api/signing-requests",
+        json={"document_ids": [unnamed], "placements": [{**tap, "document_id": unnamed}]},
+        headers=leader.headers,
+    )
+    assert r.status_code == 201, r.json
+    assert authorize(client, leader, r.json["id"]).status_code == 202
+    run_worker(app)
+    doc = client.get(f"/api/documents/{unnamed}", headers=leader.headers).json
+    assert doc["status"] == "signed"
+    [main] = [f for f in doc["files"] if f["kind"] == "main"]
+    pdf = client.get(f"/api/documents/{unnamed}/files/{main['id']}", headers=leader.headers).data
+    [widget] = [a.get_object() for a in PdfReader(io.BytesIO(pdf)).pages[0]["/Annots"]]
+    x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+    expected = (0.55 * 595, 0.30 * 842, 0.85 * 595, 0.40 * 842)  # the tap, in points
+    assert all(abs(a - b) <= 1 for a, b in zip((x1, y1, x2, y2), expected, strict=True))
