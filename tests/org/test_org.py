@@ -145,3 +145,26 @@ def test_demo_seed_is_idempotent_and_complete(app):
         assert users["chutich"].full_name == "Nguyễn Văn Thắng"
         assert users["chutich"].memberships[0].position_title == "Chủ tịch"
         assert users["phochutich1"].password_hash != users["phochutich2"].password_hash
+
+
+def test_the_readme_tells_what_the_demo_seeds(app):
+    """The quick start says how many demo decisions wait for phochutich1's signature."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from backend.core.db import session
+    from backend.demo import DEMO_DOCUMENTS, seed_demo_documents
+    from backend.org.models import User
+    from backend.org.seed import seed_demo
+    from backend.workflow import inbox
+
+    words = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+    with app.app_context():
+        seed_demo("mat-khau-demo")
+        seed_demo_documents()
+        signer = session().scalar(select(User).where(User.username == "phochutich1"))
+        to_sign = inbox.counts(signer)["waiting_sign"]
+    readme = " ".join(Path(__file__).resolve().parents[2].joinpath("README.md").read_text().split())
+    assert f"{words[len(DEMO_DOCUMENTS)]} demo decisions" in readme
+    assert f"{words[to_sign]} waiting for `phochutich1`'s signature" in readme
