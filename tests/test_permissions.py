@@ -459,6 +459,11 @@ CASES = [
     ),
     Case("GET", "/api/documents/{doc}/signatures", everyone(404, specialist=200, head=200)),
     Case("POST", "/api/documents/{doc}/signatures", everyone(404, specialist=200, head=200)),
+    Case(
+        "GET",
+        "/api/documents/{doc}/signatures/report.pdf",
+        everyone(404, specialist=200, head=200),
+    ),
     Case("POST", "/api/signatures/validate", everyone(200), "pdf_file"),
     Case(
         "POST",

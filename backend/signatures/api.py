@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -268,6 +268,20 @@ class DocumentSignatures(MethodView):
     def post(self, args: dict, document_id: int):
         """Check the signatures again now (revocation may have changed)"""
         return service.validate_version(current_user(), document_id, args["version"])
+
+
+@blp.route("/documents/<int:document_id>/signatures/report.pdf")
+class DocumentSignatureReport(MethodView):
+    @blp.arguments(ValidationArgsSchema, location="query")
+    @blp.response(200, content_type="application/pdf")
+    def get(self, args: dict, document_id: int):
+        """Biên bản kiểm tra chữ ký số: the report as a one-page PDF in Vietnamese"""
+        data, name = service.report_pdf(current_user(), document_id, args["version"])
+        return Response(
+            data,
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
 
 
 @blp.route("/signatures/validate")

@@ -42,6 +42,7 @@ from backend.notifications import service as notifications
 from backend.org.models import Organisation, Role, User
 from backend.workflow import service as workflow
 from signing import appearance, pades, placement
+from signing import report_pdf as report_pdf_module
 from signing.errors import PlacementError, SigningError
 from signing.pades import Level, SignatureField, Stamp
 from signing.validation import validate
@@ -1327,6 +1328,37 @@ def latest_validation(actor: User, document_id: int) -> ValidationRecord:
         .first()
     )
     return record or validate_version(actor, document_id, None)
+
+
+def report_pdf(actor: User, document_id: int, version: int | None) -> tuple[bytes, str]:
+    """Biên bản kiểm tra chữ ký số: the last report of a version as a one-page PDF in
+    Vietnamese, for the archive. Returns (bytes, file name)."""
+    record = (
+        latest_validation(actor, document_id)
+        if version is None
+        else validate_version(actor, document_id, version)
+    )
+    document = documents.get_document(actor, document_id)
+    org = session().get(Organisation, document.organisation_id)
+    main = next(
+        f
+        for v in documents.list_versions(actor, document_id)
+        if v.number == record.version
+        for f in v.files
+        if f.kind == "main"
+    )
+    subject = report_pdf_module.Subject(
+        agency=org.name if org else "",
+        title=document.subject,
+        number_symbol=document.number_symbol,
+        version=record.version,
+        filename=main.filename,
+        sha256=record.blob_sha256,
+        checked_at=record.checked_at,
+        trust_roots=[root.subject.native.get("common_name", "") for root in runtime.trust_roots()],
+    )
+    name = f"kiem-tra-chu-ky-{document.id}-v{record.version}.pdf"
+    return report_pdf_module.render(record.report, subject), name
 
 
 def check_incoming(document: Document) -> dict[str, Any]:

@@ -217,3 +217,25 @@ def test_archive_timestamps_are_renewed_before_they_expire(
 
         state = session().get(ArchiveState, document)
         assert state.tsa_expires_at > utcnow() + timedelta(days=3650)
+
+
+def test_the_report_downloads_as_one_page_in_vietnamese(app, client, world, signing_env):
+    leader, clerk = world["leader"], world["clerk"]
+    document = _route_to_leader(client, world, decision(leader.full_name))
+    _sign_and_wait(app, client, leader, document)
+    number = act(client, clerk, document, "issue", recipients="Các sở").json["number_symbol"]
+    r = client.get(f"/api/documents/{document}/signatures/report.pdf", headers=clerk.headers)
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert r.headers["Content-Disposition"].startswith("attachment;")
+    assert len(PdfReader(io.BytesIO(r.data)).pages) == 1
+    text = pdfium.PdfDocument(r.data)[0].get_textpage().get_text_range()
+    for words in ("BIÊN BẢN KIỂM TRA CHỮ KÝ SỐ", "KẾT LUẬN: HỢP LỆ", leader.full_name, number):
+        assert words in " ".join(text.split()), words
+    assert "TOTAL_PASSED" in text and "Dấu thời gian của văn bản" not in text  # B-T
+    # an older version's report: only the leader's signature
+    r = client.get(
+        f"/api/documents/{document}/signatures/report.pdf?version=2", headers=clerk.headers
+    )
+    assert r.status_code == 200
+    older = pdfium.PdfDocument(r.data)[0].get_textpage().get_text_range()
+    assert AGENCY.upper() in " ".join(older.split()) and "2. " not in older
