@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 
+from backend.signatures import runtime
 from tests.conftest import TEST_PASSWORD, act, make_pdf, set_route, standard_route, upload_document
+from tests.signatures.conftest import pem_chain
+from tests.signing.conftest import PKIEnv, pki_env  # noqa: F401 - the test PKI (session)
 
 ROLES = ["leader", "head", "specialist", "clerk", "admin", "outsider"]
 PUBLIC = {("POST", "/api/auth/login"), ("POST", "/api/auth/refresh")}
@@ -31,29 +34,6 @@ SUBSCRIPTION = {
 }
 
 
-def self_signed_pem(name: str) -> str:
-    """A certificate for registering a key (no PKI needed to test who may do it)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
-
-
 def in_30_days() -> str:
     return (datetime.now(UTC) + timedelta(days=30)).isoformat()
 
@@ -70,7 +50,23 @@ def everyone(status: int, **overrides: int) -> dict[str, int]:
 
 
 @pytest.fixture
-def objects(client, world) -> dict[str, Any]:
+def trusted_keys(app, pki_env: PKIEnv, monkeypatch, tmp_path) -> PKIEnv:  # noqa: F811
+    """Keys and chains of the test PKI, its root trusted: registering a credential checks
+    both (organisation A still records signing decisions without digital signatures)."""
+    from asn1crypto import pem
+
+    settings = app.extensions["settings"]
+    root = tmp_path / "root.pem"
+    root.write_bytes(pem.armor("CERTIFICATE", pki_env.pki.trust_root().dump()))
+    monkeypatch.setattr(settings, "dev_pki", False)
+    monkeypatch.setattr(settings, "signing_pki_dir", str(pki_env.pki.directory))
+    monkeypatch.setattr(settings, "signing_trust_roots", str(root))
+    runtime.reset_providers()
+    return pki_env
+
+
+@pytest.fixture
+def objects(client, world, trusted_keys) -> dict[str, Any]:
     draft = upload_document(client, world["specialist"]).json
     secret = upload_document(client, world["specialist"], secrecy="toi_mat").json
     # on its route, waiting for the head of Phòng Kinh tế
@@ -129,7 +125,7 @@ def objects(client, world) -> dict[str, Any]:
             "purpose": "seal",
             "provider": "pkcs12",
             "credential_ref": "seal.key.pem",
-            "certificate": self_signed_pem("Ủy ban nhân dân tỉnh Nghệ An"),
+            "certificate": pem_chain(trusted_keys, "seal"),
         },
         headers=world["admin"].headers,
     ).json["id"]
@@ -192,6 +188,7 @@ def objects(client, world) -> dict[str, Any]:
         "asg_child": child,
         "asg_ext": extension,
         "credential": credential,
+        "pki": trusted_keys,
         "signing_request": 999_999,
         "passkey": 999_999,  # another person's passkey looks the same: 404
         "subscription": subscription,
@@ -614,9 +611,9 @@ def _body(kind: str, world, objects) -> dict[str, Any]:
             "organisation_id": world.org_a,
             "purpose": "personal",
             "user_id": world["leader"].id,
-            "provider": "csc",
-            "credential_ref": "leader-key",
-            "certificate": self_signed_pem("Lê Thị Hồng Hạnh"),
+            "provider": "pkcs12",
+            "credential_ref": "phochutich1.key.pem",
+            "certificate": pem_chain(objects["pki"], "phochutich1"),
         },
         "signing_pin": {"password": TEST_PASSWORD, "pin": "135790"},
         "password": {"password": TEST_PASSWORD},
