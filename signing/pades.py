@@ -97,6 +97,8 @@ class Outcome:
     requested: Level
     achieved: Level
     warnings: list[str] = field(default_factory=list)
+    # B-LTA: until when the archive timestamp can be verified (its TSA certificate)
+    archive_until: datetime | None = None
 
 
 @dataclass
@@ -415,6 +417,7 @@ def finish(state: bytes, pdf: bytes, signature_value: bytes, trust: Trust) -> tu
         try:
             signed = _document_timestamp(signed, trust)
             outcome.achieved = Level.B_LTA
+            outcome.archive_until = tsa_certificate_expiry(trust)
         except Exception as exc:  # noqa: BLE001
             outcome.warnings.append(f"archive timestamp unavailable, kept B-LT: {exc}"[:300])
     return signed, outcome
@@ -424,6 +427,23 @@ async def _add_validation_info(embedded: Any, context: ValidationContext) -> byt
     out = io.BytesIO()
     await async_add_validation_info(embedded, context, output=out)
     return out.getvalue()
+
+
+def tsa_certificate_expiry(trust: Trust) -> datetime:
+    """When the TSA's certificate ends (read from its token that pyHanko keeps for size
+    estimates: no extra request, no parsing of the signed PDF)."""
+    assert trust.timestamper is not None
+    token = run_async(trust.timestamper.async_dummy_response("sha256"))
+    signed_data = token["content"]
+    sid = signed_data["signer_infos"][0]["sid"].chosen
+    for choice in signed_data["certificates"]:
+        cert = choice.chosen
+        if isinstance(sid, cms.IssuerAndSerialNumber):
+            if cert.issuer == sid["issuer"] and cert.serial_number == sid["serial_number"].native:
+                return cert.not_valid_after
+        elif cert.key_identifier == sid.native:
+            return cert.not_valid_after
+    raise SigningError("The TSA's certificate is not in its token.", code="tsa-certificate")
 
 
 def _document_timestamp(pdf: bytes, trust: Trust) -> bytes:

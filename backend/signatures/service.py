@@ -957,7 +957,7 @@ def _embed(request_id: int, item_id: int, signed: bytes, outcome: pades.Outcome)
             version = documents.add_signed_version(
                 document, actor, signed, f"Ký số ({outcome.achieved})", None
             )
-            track_archive(document, version.number, [signed])
+            track_archive(document, version.number, [outcome.archive_until])
             workflow.complete_signature(
                 actor,
                 document,
@@ -1155,22 +1155,20 @@ def seal_at_issue(actor: User, document: Document, number_symbol: str, issued_at
         main.page_count,
         {f.id: data for f, (data, _) in zip(attachments, signed_attachments, strict=True)},
     )
-    track_archive(document, version.number, [data for data, _ in finished])
+    track_archive(document, version.number, [o.archive_until for _, o in finished])
 
 
-def track_archive(document: Document, version: int, pdfs: list[bytes]) -> None:
-    """Remember until when the newest archive timestamp of these files (the document's
-    current ones) can be verified; nothing to remember below B-LTA."""
-    expiries = [e for e in (pades.newest_archive_expiry(pdf) for pdf in pdfs) if e is not None]
+def track_archive(document: Document, version: int, expiries: list[datetime | None]) -> None:
+    """Remember until when the newest archive timestamps of the document's current files
+    can be verified (their TSA certificates' expiry); nothing below B-LTA."""
+    known = [e for e in expiries if e is not None]
+    if not known:
+        return  # a stale state (the level was lowered) is dropped by the next renewal run
     state = session().get(ArchiveState, document.id)
-    if not expiries:
-        if state is not None:
-            session().delete(state)
-        return
     if state is None:
         state = ArchiveState(document_id=document.id, failures=0, last_error="")
         session().add(state)
-    state.version, state.tsa_expires_at = version, min(expiries)
+    state.version, state.tsa_expires_at = version, min(known)
 
 
 def renew_archives() -> int:
@@ -1216,7 +1214,7 @@ def _renew_archive(document_id: int, margin: timedelta) -> int:
             if expiry is not None and expiry < utcnow() + margin:
                 renewed[file.id] = pades.renew_archive_timestamp(pdf, trust)
         if not renewed:
-            track_archive(document, document.current_version, [])
+            session().delete(state)  # nothing is B-LTA any more: forget it
             return 0
         main = next(f for f in current if f.kind == "main")
         version = documents.add_signed_version(
@@ -1232,7 +1230,7 @@ def _renew_archive(document_id: int, margin: timedelta) -> int:
             document,
             version.number,
             [
-                store.path(f.blob_sha256).read_bytes()
+                pades.newest_archive_expiry(store.path(f.blob_sha256).read_bytes())
                 for f in version.files
                 if f.content_type == PDF
             ],
