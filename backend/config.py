@@ -81,7 +81,9 @@ class Settings:
     signing_lockout_threshold: int = 5
     signing_lockout_minutes: int = 15
     signing_rate_limit: str = "10 per minute"
-    signing_stale_minutes: int = 5  # a worker that held a request this long is presumed dead
+    # a signing worker renews its lease every third of this; one silent for longer is
+    # presumed dead and another worker resumes its request
+    signing_lease_seconds: int = 6
     # archive timestamps are renewed when their TSA certificate ends within this margin
     archive_renewal_margin_days: int = 365
     # Passkeys (WebAuthn): the site's domain and the origins the app is served from;

@@ -4,6 +4,9 @@ is lost (process killed between commit and enqueue) is found again by the sweep.
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 from types import SimpleNamespace
@@ -12,6 +15,7 @@ from flask import Flask, has_app_context
 from huey import Huey, crontab
 
 _registered: dict[int, SimpleNamespace] = {}
+log = logging.getLogger("trinhky.tasks")
 
 
 @cache
@@ -23,6 +27,28 @@ def worker_app() -> Flask:
 
 def _context() -> AbstractContextManager:
     return nullcontext() if has_app_context() else worker_app().app_context()
+
+
+def start_signing_watcher(every: float = 1.0) -> threading.Thread:
+    """In the worker process: every second, hand signing requests whose worker died (or
+    whose queued task was lost) to the queue again, so a killed worker's batch resumes
+    within seconds (the lease is SIGNING_LEASE_SECONDS), not at the next minute's sweep."""
+    app = worker_app()
+
+    def watch() -> None:
+        from backend.signatures import service as signatures
+
+        while True:
+            time.sleep(every)
+            try:
+                with app.app_context():
+                    signatures.resume_stale()
+            except Exception:  # the database restarting: look again in a second
+                log.exception("signing watcher")
+
+    thread = threading.Thread(target=watch, name="signing-watcher", daemon=True)
+    thread.start()
+    return thread
 
 
 def register(huey: Huey) -> SimpleNamespace:

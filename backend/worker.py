@@ -9,6 +9,7 @@ from backend.core.queue import queue_for
 settings = Settings.from_env()
 huey = queue_for(settings)
 registered = tasks.register(huey)
+tasks.start_signing_watcher()
 
 if settings.dev_pki:
     # Development: the local test PKI's TSA/OCSP/CRL, so signatures validate end to end.

@@ -402,13 +402,26 @@ def add_version(
     return version
 
 
+@dataclass(frozen=True)
+class StoredBytes:
+    """Bytes already written to the blob store (a signing worker's thread writes each
+    signed PDF while the next one is being finished)."""
+
+    sha256: str
+    size: int
+
+    @classmethod
+    def put(cls, store: BlobStore, data: bytes) -> StoredBytes:
+        return cls(store.put_bytes(data), len(data))
+
+
 def add_signed_version(
     document: Document,
     actor: User | None,
-    main_pdf: bytes,
+    main_pdf: bytes | StoredBytes,
     note: str,
     page_count: int | None,
-    attachments: dict[int, bytes] | None = None,
+    attachments: dict[int, bytes | StoredBytes] | None = None,
 ) -> DocumentVersion:
     """A new version whose main file is ``main_pdf`` (the signed PDF) and whose
     attachments are those of the current version — except those in ``attachments``
@@ -418,10 +431,11 @@ def add_signed_version(
     s = session()
     current = current_files(document)
     signed = {f.id: main_pdf for f in current if f.kind == "main"} | (attachments or {})
-    stored: dict[int, str] = {}
+    stored: dict[int, StoredBytes] = {}
     for file_id, data in signed.items():
-        stored[file_id] = blob_store().put_bytes(data)
-        _insert_blob_if_missing(stored[file_id], len(data))
+        ref = data if isinstance(data, StoredBytes) else StoredBytes.put(blob_store(), data)
+        _insert_blob_if_missing(ref.sha256, ref.size)
+        stored[file_id] = ref
     # Signatures add no page text: the search index keeps the unsigned files' text.
     texts = dict(
         s.execute(
@@ -440,9 +454,9 @@ def add_signed_version(
     s.add(version)
     s.flush()
     for f in current:
-        sha256 = stored.get(f.id, f.blob_sha256)
-        if f.id in signed and f.blob_sha256 in texts:
-            store_blob_text(s, sha256, texts[f.blob_sha256])
+        ref = stored.get(f.id)
+        if ref is not None and f.blob_sha256 in texts:
+            store_blob_text(s, ref.sha256, texts[f.blob_sha256])
         s.add(
             DocumentFile(
                 version_id=version.id,
@@ -450,8 +464,8 @@ def add_signed_version(
                 position=f.position,
                 filename=f.filename,
                 content_type=f.content_type,
-                blob_sha256=sha256,
-                size=len(signed[f.id]) if f.id in signed else f.size,
+                blob_sha256=ref.sha256 if ref else f.blob_sha256,
+                size=ref.size if ref else f.size,
                 page_count=(page_count or f.page_count) if f.kind == "main" else f.page_count,
             )
         )
@@ -465,7 +479,11 @@ def add_signed_version(
         document.id,
         actor=actor,
         organisation_id=document.organisation_id,
-        data={"version": number, "files": sorted(stored.values()), "note": note},
+        data={
+            "version": number,
+            "files": sorted(ref.sha256 for ref in stored.values()),
+            "note": note,
+        },
     )
     return version
 

@@ -116,8 +116,10 @@ class SigningRequest(Base):
     authorized_with: Mapped[str | None] = mapped_column(String(8))  # pin | totp | passkey
     passkey_challenge: Mapped[str | None] = mapped_column(String(128))  # base64url, one use
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # the worker's lease, renewed while it works: past it, another worker resumes
+    # The worker's lease, renewed while it works (heartbeat); past it, another worker
+    # resumes the request. Without a holder it is the queue's: a run is owed by then.
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_holder: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -19,7 +19,9 @@ import hmac
 import logging
 import secrets
 import struct
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -29,7 +31,7 @@ from argon2.exceptions import VerifyMismatchError
 from asn1crypto import pem, x509
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.audit import service as audit
 from backend.auth.service import _verify_password, hash_password, password_hasher
@@ -66,6 +68,7 @@ log = logging.getLogger("trinhky.signatures")
 MAX_BATCH = 100
 FINISH_THREADS = 4  # documents finished in parallel by the worker
 FINISH_WINDOW = 8  # documents in memory at once
+EMBED_GROUP = 4  # documents recorded per transaction
 EXPIRY_WARNING_DAYS = 30
 LEVELS = [level.value for level in Level]
 PDF = "application/pdf"
@@ -794,6 +797,8 @@ def authorize(
         request.state = RequestState.SIGNING
         request.authorized_at = utcnow()
         request.authorized_with = method
+        # the queue's reservation: if no worker has taken it by then, it is handed out again
+        request.lease_until, request.lease_holder = request.authorized_at + _lease(), None
         audit.record(
             "signing.authorized",
             "signing_request",
@@ -813,52 +818,107 @@ def _enqueue(request_id: int) -> None:
     on_commit(send)
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=runtime.settings().signing_lease_seconds)
+
+
 def _finish_request(request: SigningRequest, state: str, reason: str = "") -> None:
     request.state, request.reason = state, reason
     request.finished_at = utcnow()
-    request.started_at = None
+    request.lease_until = request.lease_holder = None
+
+
+class _Heartbeat:
+    """Renews a worker's lease on a request every third of the lease, from a thread of
+    its own, while the worker signs and embeds. If the process dies the renewals stop,
+    the lease runs out, and the watcher hands the request to another worker."""
+
+    def __init__(self, request_id: int, holder: str) -> None:
+        self.request_id, self.holder = request_id, holder
+        self.app = current_app._get_current_object()  # type: ignore[attr-defined]
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"lease-{request_id}", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def _run(self) -> None:
+        period = self.app.extensions["settings"].signing_lease_seconds / 3
+        while not self.stop.wait(period):
+            try:
+                with self.app.app_context(), atomic() as s:
+                    s.execute(
+                        update(SigningRequest)
+                        .where(
+                            SigningRequest.id == self.request_id,
+                            SigningRequest.lease_holder == self.holder,
+                        )
+                        .values(lease_until=utcnow() + _lease())
+                    )
+            except Exception:  # a busy database: the next beat tries again
+                log.exception("signing request %s: lease renewal failed", self.request_id)
 
 
 def run_request(request_id: int) -> str:
-    """The worker's part: get the signature values (one provider call for all items
-    still without one), save them, then embed each. Safe to run again after a crash."""
+    """The worker's part: take the lease, get the signature values (one provider call for
+    all items still without one), save them, then embed them. Safe to run again after a
+    crash, and a no-op while another live worker holds the request."""
+    holder = secrets.token_hex(8)
     with atomic():
         request = _locked(SigningRequest, request_id)
         if request is None or request.state != RequestState.SIGNING:
             return request.state if request else "missing"
-        request.started_at = utcnow()
+        now = utcnow()
+        if request.lease_holder and request.lease_until and request.lease_until > now:
+            return "busy"  # a live worker has it
+        request.lease_holder, request.lease_until = holder, now + _lease()
+        request.started_at = now
         request.attempts += 1
-    credential_row = request.credential
-    credential = runtime.credential_of(credential_row)
-    waiting = [i for i in request.items if i.state == ItemState.PREPARED]
-    if waiting:
-        try:
-            values = runtime.provider_for(credential_row).sign_digests(
-                credential, [base64.b64decode(i.digest) for i in waiting]
-            )
-        except Exception as exc:  # noqa: BLE001 - provider down, refused, HSM error
-            log.warning("signing request %s: provider failed: %s", request_id, exc)
-            code = getattr(exc, "code", "provider-failed")
-            with atomic():
-                request = _locked(SigningRequest, request_id)
-                assert request is not None
-                for item in request.items:
-                    if item.state == ItemState.PREPARED:
-                        _fail_item(item, code, f"The signing service failed: {exc}"[:500])
-                _close(request)
+    with _Heartbeat(request_id, holder):
+        if not _sign_waiting(request):
             return request.state
+        _embed_all(request_id)
         with atomic():
-            for item, value in zip(waiting, values, strict=True):
-                row = _locked(SigningItem, item.id)
-                if row is not None and row.state == ItemState.PREPARED:
-                    row.signature_value = base64.b64encode(value).decode()
-                    row.state = ItemState.SIGNED
-    _embed_all(request_id)
-    with atomic():
-        request = _locked(SigningRequest, request_id)
-        assert request is not None
-        _close(request)
+            request = _locked(SigningRequest, request_id)
+            assert request is not None
+            _close(request)
     return request.state
+
+
+def _sign_waiting(request: SigningRequest) -> bool:
+    """One provider call for the items without a value; the values are saved before any
+    embedding. False when the provider failed (the request is closed)."""
+    waiting = [i for i in request.items if i.state == ItemState.PREPARED]
+    if not waiting:
+        return True
+    credential_row = request.credential
+    try:
+        values = runtime.provider_for(credential_row).sign_digests(
+            runtime.credential_of(credential_row), [base64.b64decode(i.digest) for i in waiting]
+        )
+    except Exception as exc:  # noqa: BLE001 - provider down, refused, HSM error
+        log.warning("signing request %s: provider failed: %s", request.id, exc)
+        code = getattr(exc, "code", "provider-failed")
+        with atomic():
+            locked = _locked(SigningRequest, request.id)
+            assert locked is not None
+            for item in locked.items:
+                if item.state == ItemState.PREPARED:
+                    _fail_item(item, code, f"The signing service failed: {exc}"[:500])
+            _close(locked)
+        return False
+    with atomic():
+        for item, value in zip(waiting, values, strict=True):
+            row = _locked(SigningItem, item.id)
+            if row is not None and row.state == ItemState.PREPARED:
+                row.signature_value = base64.b64encode(value).decode()
+                row.state = ItemState.SIGNED
+    return True
 
 
 def _close(request: SigningRequest) -> None:
@@ -882,49 +942,81 @@ def _close(request: SigningRequest) -> None:
         )
 
 
+@dataclass
+class _Finished:
+    item_id: int
+    signed: documents.StoredBytes | None = None
+    outcome: pades.Outcome | None = None
+    error: SigningError | OSError | None = None
+
+
 def _embed_all(request_id: int) -> None:
     """Finish every signed item in a few threads (their timestamp and revocation round
-    trips overlap) while this thread stores each finished one in its own transaction, in
-    order. At most FINISH_WINDOW documents are in memory at once (large PDFs)."""
+    trips overlap; each thread also writes its signed PDF to the store) while this
+    thread records the finished ones, EMBED_GROUP documents per transaction, in order. At
+    most FINISH_WINDOW documents are in flight at once (large PDFs)."""
     from concurrent.futures import Future, ThreadPoolExecutor
 
     request = session().get(SigningRequest, request_id)
     assert request is not None
-    items = [i for i in request.items if i.state == ItemState.SIGNED]
     credential = runtime.credential_of(request.credential)
     trust = runtime.trust(credential)
     store = documents.blob_store()
-    jobs = [
-        (
-            item.id,
-            item.prepared_state.encode(),
-            store.path(item.prepared_sha256 or ""),
-            base64.b64decode(item.signature_value or ""),
-        )
-        for item in items
-    ]
+    items = [i for i in request.items if i.state == ItemState.SIGNED]
 
-    def finish(job: tuple[int, bytes, Any, bytes]) -> tuple[bytes, pades.Outcome]:
-        _item_id, state, path, value = job
-        return pades.finish(state, path.read_bytes(), value, trust)
+    def finish(item_id: int, state: bytes, path: Any, value: bytes) -> _Finished:
+        try:
+            signed, outcome = pades.finish(state, path.read_bytes(), value, trust)
+            return _Finished(item_id, documents.StoredBytes.put(store, signed), outcome)
+        except (SigningError, OSError) as exc:
+            return _Finished(item_id, error=exc)
 
     with ThreadPoolExecutor(max_workers=FINISH_THREADS) as pool:
-        pending: list[tuple[int, Future]] = []
-        for job in jobs:
-            pending.append((job[0], pool.submit(finish, job)))
+        pending: deque[Future[_Finished]] = deque()
+        for item in items:
+            pending.append(
+                pool.submit(
+                    finish,
+                    item.id,
+                    item.prepared_state.encode(),
+                    store.path(item.prepared_sha256 or ""),
+                    base64.b64decode(item.signature_value or ""),
+                )
+            )
             if len(pending) >= FINISH_WINDOW:
-                _store_finished(request_id, *pending.pop(0))
+                _store_group(request_id, [pending.popleft().result() for _ in range(EMBED_GROUP)])
         while pending:
-            _store_finished(request_id, *pending.pop(0))
+            group = [pending.popleft().result() for _ in range(min(EMBED_GROUP, len(pending)))]
+            _store_group(request_id, group)
 
 
-def _store_finished(request_id: int, item_id: int, future: Any) -> None:
-    try:
-        signed, outcome = future.result()
-    except (SigningError, OSError) as exc:
-        _record_item_failure(item_id, getattr(exc, "code", "embed-failed"), str(exc))
+def _store_group(request_id: int, group: list[_Finished]) -> None:
+    """Record several finished documents in one transaction; if one of them is refused
+    (its step changed meanwhile), record each on its own so the others still land."""
+    for failed in (f for f in group if f.error is not None):
+        _record_item_failure(
+            failed.item_id, getattr(failed.error, "code", "embed-failed"), str(failed.error)
+        )
+    done = [f for f in group if f.error is None]
+    if not done:
         return
-    _embed(request_id, item_id, signed, outcome)
+    request = session().get(SigningRequest, request_id)
+    assert request is not None
+    actor = session().get(User, request.user_id)
+    assert actor is not None
+    try:
+        with atomic():
+            for finished in done:
+                _embed(request, actor, finished)
+        return
+    except ApiError:
+        pass
+    for finished in done:
+        try:
+            with atomic():
+                _embed(request, actor, finished)
+        except ApiError as exc:
+            _record_item_failure(finished.item_id, exc.code, exc.detail)
 
 
 def _record_item_failure(item_id: int, code: str, reason: str) -> None:
@@ -934,69 +1026,68 @@ def _record_item_failure(item_id: int, code: str, reason: str) -> None:
             _fail_item(row, code, reason[:500])
 
 
-def _embed(request_id: int, item_id: int, signed: bytes, outcome: pades.Outcome) -> None:
-    """Store one signed PDF as the document's new version and complete the sign step."""
-    request = session().get(SigningRequest, request_id)
-    assert request is not None
-    actor = session().get(User, request.user_id)
-    assert actor is not None
-    try:
-        with atomic():
-            row = _locked(SigningItem, item_id)
-            if row is None or row.state != ItemState.SIGNED:
-                return  # another run embedded it (or gave up on it) meanwhile
-            document = _locked(Document, row.document_id)
-            if document is None or document.current_version != row.base_version:
-                _fail_item(
-                    row,
-                    "document-changed",
-                    "The document changed after it was prepared; sign it again.",
-                )
-                return
-            # signing adds no page: the version keeps the main file's page count
-            version = documents.add_signed_version(
-                document, actor, signed, f"Ký số ({outcome.achieved})", None
-            )
-            track_archive(document, version.number, [outcome.archive_until])
-            workflow.complete_signature(
-                actor,
-                document,
-                row.assignment_id or 0,
-                {
-                    "version": version.number,
-                    "level": str(outcome.achieved),
-                    "requested_level": str(outcome.requested),
-                    "signing_request": request_id,
-                },
-            )
-            row.state = ItemState.COMPLETED
-            row.result_version = version.number
-            row.level_achieved = str(outcome.achieved)
-            row.warnings = outcome.warnings
-            row.finished_at = utcnow()
-    except ApiError as exc:
-        _record_item_failure(item_id, exc.code, exc.detail)
+def _embed(request: SigningRequest, actor: User, finished: _Finished) -> None:
+    """Store one signed PDF as the document's new version and complete the sign step
+    (inside the caller's transaction)."""
+    assert finished.signed is not None and finished.outcome is not None
+    outcome = finished.outcome
+    row = _locked(SigningItem, finished.item_id)
+    if row is None or row.state != ItemState.SIGNED:
+        return  # another run embedded it (or gave up on it) meanwhile
+    document = _locked(Document, row.document_id)
+    if document is None or document.current_version != row.base_version:
+        _fail_item(
+            row, "document-changed", "The document changed after it was prepared; sign it again."
+        )
+        return
+    # signing adds no page: the version keeps the main file's page count
+    version = documents.add_signed_version(
+        document, actor, finished.signed, f"Ký số ({outcome.achieved})", None
+    )
+    track_archive(document, version.number, [outcome.archive_until])
+    workflow.complete_signature(
+        actor,
+        document,
+        row.assignment_id or 0,
+        {
+            "version": version.number,
+            "level": str(outcome.achieved),
+            "requested_level": str(outcome.requested),
+            "signing_request": request.id,
+        },
+    )
+    row.state = ItemState.COMPLETED
+    row.result_version = version.number
+    row.level_achieved = str(outcome.achieved)
+    row.warnings = outcome.warnings
+    row.finished_at = utcnow()
 
 
 def resume_stale() -> int:
-    """Requests whose worker died: run them again (values already saved are reused).
-    Also expires requests nobody authorized."""
-    settings = runtime.settings()
+    """Requests whose worker died (its lease ran out) or whose queued task was lost (the
+    queue's reservation ran out): hand them to the queue again, with a new reservation,
+    so each is picked up once. Also expires requests nobody authorized. The worker runs
+    this every second (and the sweep every minute)."""
     now = utcnow()
-    stale_before = now - timedelta(minutes=settings.signing_stale_minutes)
-    s = session()
-    ids = list(
-        s.scalars(
-            select(SigningRequest.id).where(
-                SigningRequest.state == RequestState.SIGNING,
-                (SigningRequest.started_at.is_(None)) | (SigningRequest.started_at < stale_before),
-                (SigningRequest.authorized_at < stale_before)
-                | (SigningRequest.started_at.is_not(None)),
+    with atomic() as s:
+        ids = list(
+            s.scalars(
+                select(SigningRequest.id)
+                .where(
+                    SigningRequest.state == RequestState.SIGNING,
+                    SigningRequest.lease_until.is_(None) | (SigningRequest.lease_until < now),
+                )
+                .with_for_update(skip_locked=True)
             )
         )
-    )
-    for request_id in ids:
-        current_app.extensions["tasks"].sign_request(request_id)
+        if ids:
+            s.execute(
+                update(SigningRequest)
+                .where(SigningRequest.id.in_(ids))
+                .values(lease_holder=None, lease_until=now + _lease())
+            )
+            for request_id in ids:
+                _enqueue(request_id)
     for request in s.scalars(
         select(SigningRequest).where(
             SigningRequest.state == RequestState.AWAITING_AUTHORIZATION,

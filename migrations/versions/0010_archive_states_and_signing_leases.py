@@ -45,10 +45,12 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("lease_until", backend.core.db.UTCDateTime(timezone=True), nullable=True)
         )
+        batch_op.add_column(sa.Column("lease_holder", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("signing_requests", schema=None) as batch_op:
+        batch_op.drop_column("lease_holder")
         batch_op.drop_column("lease_until")
     with op.batch_alter_table("document_versions", schema=None) as batch_op:
         batch_op.alter_column("created_by_id", existing_type=sa.Integer(), nullable=False)
