@@ -472,7 +472,7 @@ def add_signed_version(
     document.current_version = number
     document.updated_at = utcnow()
     s.flush()
-    s.refresh(version)
+    s.expire(version, ["files"])  # loaded on demand; signing never reads them
     audit.record(
         "document.version_added",
         "document",

@@ -32,6 +32,7 @@ from asn1crypto import pem, x509
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from backend.audit import service as audit
 from backend.auth.service import _verify_password, hash_password, password_hasher
@@ -79,8 +80,12 @@ T = TypeVar("T")
 
 def _locked(model: type[T], ident: int) -> T | None:
     """The row, locked until the commit. FOR UPDATE OF its own table only: PostgreSQL
-    refuses to lock the outer-joined rows that eager loading brings along."""
-    return session().get(model, ident, with_for_update={"of": model})
+    refuses to lock the outer-joined rows that eager loading brings along. A document's
+    drafter comes along without reloading their memberships (nothing here reads them)."""
+    options = (
+        [joinedload(Document.created_by).lazyload(User.memberships)] if model is Document else []
+    )
+    return session().get(model, ident, with_for_update={"of": model}, options=options)
 
 
 class Locked(ApiError):
@@ -1322,7 +1327,7 @@ def _renew_archive(document_id: int, margin: timedelta) -> int:
             version.number,
             [
                 pades.newest_archive_expiry(store.path(f.blob_sha256).read_bytes())
-                for f in version.files
+                for f in documents.current_files(document)
                 if f.content_type == PDF
             ],
         )

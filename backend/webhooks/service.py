@@ -21,7 +21,9 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
+from sqlalchemy import event as sa_event
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from backend.core.db import atomic, on_commit, session
 from backend.core.errors import Forbidden, NotFound, ValidationFailed
@@ -35,6 +37,7 @@ from .models import EVENTS, WebhookDelivery, WebhookEndpoint
 TIMEOUT = 10
 SWEEP_GRACE = timedelta(seconds=20)
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+ENDPOINTS_CACHE = "webhook_endpoints"
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -153,22 +156,35 @@ def resend(actor: User, endpoint_id: int, delivery_id: int) -> WebhookDelivery:
 # -- events (inside the caller's transaction) -----------------------------------------------
 
 
+def _active_endpoints(s: Session, organisation_id: int) -> list[WebhookEndpoint]:
+    """The organisation's active endpoints, read once per transaction (a signing batch
+    emits several events per document)."""
+    cache: dict[int, list[WebhookEndpoint]] = s.info.setdefault(ENDPOINTS_CACHE, {})
+    if organisation_id not in cache:
+        cache[organisation_id] = list(
+            s.scalars(
+                select(WebhookEndpoint).where(
+                    WebhookEndpoint.organisation_id == organisation_id,
+                    WebhookEndpoint.active,
+                )
+            )
+        )
+    return cache[organisation_id]
+
+
+@sa_event.listens_for(Session, "after_commit")
+@sa_event.listens_for(Session, "after_rollback")
+def _forget_endpoints(s: Session) -> None:
+    s.info.pop(ENDPOINTS_CACHE, None)
+
+
 def emit(document: Document, event: str, data: dict[str, Any] | None = None) -> None:
     """Queue ``event`` for every active endpoint of the document's organisation that
     wants it. Secret documents are never sent to other systems."""
     if document.is_secret:
         return
     s = session()
-    endpoints = [
-        e
-        for e in s.scalars(
-            select(WebhookEndpoint).where(
-                WebhookEndpoint.organisation_id == document.organisation_id,
-                WebhookEndpoint.active,
-            )
-        )
-        if event in e.events
-    ]
+    endpoints = [e for e in _active_endpoints(s, document.organisation_id) if event in e.events]
     if not endpoints:
         return
     organisation = s.get(Organisation, document.organisation_id)

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import g, has_request_context
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from backend.audit import service as audit
 from backend.core.db import atomic, session
@@ -239,6 +240,12 @@ def route_steps(document_id: int) -> list[RouteStep]:
             select(RouteStep)
             .where(RouteStep.document_id == document_id)
             .order_by(RouteStep.position)
+            # the actors' users, without their memberships (read on demand: unit heads)
+            .options(
+                selectinload(RouteStep.actors)
+                .joinedload(StepActor.user)
+                .lazyload(User.memberships)
+            )
         )
     )
 
@@ -563,6 +570,11 @@ def _acting_assignment(actor: User, document: Document, action: str) -> Acting:
                 RouteStep.status == StepStatus.ACTIVE,
             )
             .order_by(RouteStep.position, StepAssignment.id)
+            # the step's kind is what matters here; its actors are read on demand
+            .options(
+                joinedload(StepAssignment.step).lazyload(RouteStep.actors),
+                joinedload(StepAssignment.user).lazyload(User.memberships),
+            )
         )
     )
     own = [a for a in rows if a.user_id == actor.id]

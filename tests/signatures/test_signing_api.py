@@ -398,3 +398,56 @@ def test_a_batch_signs_what_it_can_and_asks_where_to_sign_the_rest(
     x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
     expected = (0.55 * 595, 0.30 * 842, 0.85 * 595, 0.40 * 842)  # the tap, in points
     assert all(abs(a - b) <= 1 for a, b in zip((x1, y1, x2, y2), expected, strict=True))
+
+
+def _worker_statements(app, client, leader, documents: list[int], monkeypatch) -> int:
+    """SQL statements the worker runs for one signing request over ``documents``."""
+    from sqlalchemy import event
+
+    from backend.core.db import get_db
+
+    r = client.post(
+        "/api/signing-requests", json={"document_ids": documents}, headers=leader.headers
+    )
+    assert authorize(client, leader, r.json["id"]).status_code == 202
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    run = service.run_request
+
+    def counted(request_id: int) -> str:
+        engine = get_db().engine
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            return run(request_id)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+
+    monkeypatch.setattr(service, "run_request", counted)
+    run_worker(app)
+    done = client.get(f"/api/signing-requests/{r.json['id']}", headers=leader.headers).json
+    assert done["state"] == "completed" and all(i["state"] == "completed" for i in done["items"])
+    return len(statements)
+
+
+def test_the_worker_signs_a_document_in_a_bounded_number_of_statements(
+    app, client, world, signing_env, awaiting_signature, monkeypatch
+):
+    """The worker's SQL per signed document (version, workflow step, notifications,
+    audit, search) and per request (lease, values, closing), kept from growing back:
+    bench/signing_api.py measures what they cost."""
+    leader = world["leader"]
+    one = _worker_statements(app, client, leader, [awaiting_signature()], monkeypatch)
+    five = _worker_statements(
+        app, client, leader, [awaiting_signature() for _ in range(5)], monkeypatch
+    )
+    per_document = (five - one) / 4
+    print(f"\nworker statements: 1 document {one}, 5 documents {five}, {per_document} each")
+    assert one <= MAX_STATEMENTS_ONE and per_document <= MAX_STATEMENTS_PER_DOCUMENT
+
+
+# before this work: 63 and 51 (the signed PDF re-read, per-document transactions, the
+# drafter's and the step actors' memberships reloaded at every lock and lookup)
+MAX_STATEMENTS_ONE, MAX_STATEMENTS_PER_DOCUMENT = 56, 36
