@@ -242,9 +242,7 @@ def route_steps(document_id: int) -> list[RouteStep]:
             .order_by(RouteStep.position)
             # the actors' users, without their memberships (read on demand: unit heads)
             .options(
-                selectinload(RouteStep.actors)
-                .joinedload(StepActor.user)
-                .lazyload(User.memberships)
+                selectinload(RouteStep.actors).joinedload(StepActor.user).lazyload(User.memberships)
             )
         )
     )
