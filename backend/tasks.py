@@ -38,13 +38,13 @@ def start_signing_watcher(every: float = 1.0) -> threading.Thread:
     def watch() -> None:
         from backend.signatures import service as signatures
 
-        while True:
-            time.sleep(every)
+        while True:  # at once on start: a worker restarted after a kill resumes its work
             try:
                 with app.app_context():
                     signatures.resume_stale()
             except Exception:  # the database restarting: look again in a second
                 log.exception("signing watcher")
+            time.sleep(every)
 
     thread = threading.Thread(target=watch, name="signing-watcher", daemon=True)
     thread.start()

@@ -119,7 +119,7 @@ class SigningRequest(Base):
     # The worker's lease, renewed while it works (heartbeat); past it, another worker
     # resumes the request. Without a holder it is the queue's: a run is owed by then.
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    lease_holder: Mapped[str | None] = mapped_column(String(32))
+    lease_holder: Mapped[str | None] = mapped_column(String(64))  # host:pid:token
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -17,7 +17,9 @@ import base64
 import hashlib
 import hmac
 import logging
+import os
 import secrets
+import socket
 import struct
 import threading
 import time
@@ -70,6 +72,7 @@ MAX_BATCH = 100
 FINISH_THREADS = 4  # documents finished in parallel by the worker
 FINISH_WINDOW = 8  # documents in memory at once
 EMBED_GROUP = 4  # documents recorded per transaction
+WORKER_HOST = socket.gethostname()[:30]
 EXPIRY_WARNING_DAYS = 30
 LEVELS = [level.value for level in Level]
 PDF = "application/pdf"
@@ -873,7 +876,7 @@ def run_request(request_id: int) -> str:
     """The worker's part: take the lease, get the signature values (one provider call for
     all items still without one), save them, then embed them. Safe to run again after a
     crash, and a no-op while another live worker holds the request."""
-    holder = secrets.token_hex(8)
+    holder = f"{WORKER_HOST}:{os.getpid()}:{secrets.token_hex(4)}"
     with atomic():
         request = _locked(SigningRequest, request_id)
         if request is None or request.state != RequestState.SIGNING:
@@ -1068,6 +1071,24 @@ def _embed(request: SigningRequest, actor: User, finished: _Finished) -> None:
     row.finished_at = utcnow()
 
 
+def _died_here(holder: str | None) -> bool:
+    """A holder on this machine whose process is gone (the worker was killed and has just
+    been restarted): no need to wait for its lease to run out."""
+    if not holder:
+        return False
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != WORKER_HOST or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
 def resume_stale() -> int:
     """Requests whose worker died (its lease ran out) or whose queued task was lost (the
     queue's reservation ran out): hand them to the queue again, with a new reservation,
@@ -1075,16 +1096,16 @@ def resume_stale() -> int:
     this every second (and the sweep every minute)."""
     now = utcnow()
     with atomic() as s:
-        ids = list(
-            s.scalars(
-                select(SigningRequest.id)
-                .where(
-                    SigningRequest.state == RequestState.SIGNING,
-                    SigningRequest.lease_until.is_(None) | (SigningRequest.lease_until < now),
-                )
-                .with_for_update(skip_locked=True)
-            )
-        )
+        held = s.execute(
+            select(SigningRequest.id, SigningRequest.lease_holder, SigningRequest.lease_until)
+            .where(SigningRequest.state == RequestState.SIGNING)
+            .with_for_update(skip_locked=True)
+        ).all()
+        ids = [
+            request_id
+            for request_id, holder, until in held
+            if until is None or until < now or _died_here(holder)
+        ]
         if ids:
             s.execute(
                 update(SigningRequest)

@@ -45,7 +45,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("lease_until", backend.core.db.UTCDateTime(timezone=True), nullable=True)
         )
-        batch_op.add_column(sa.Column("lease_holder", sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column("lease_holder", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
