@@ -47,7 +47,7 @@ addStrings(
     actDecide: "Quyết định gia hạn",
     actComplete: "Hoàn thành",
     actAcknowledgeShort: "Đã xem",
-    actProgressShort: "Báo cáo tiến độ",
+    actProgressShort: "Báo cáo",
     actSubAssignShort: "Giao cán bộ",
     actExtensionShort: "Xin gia hạn",
     actDecideShort: "Duyệt gia hạn",

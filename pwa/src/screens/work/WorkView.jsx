@@ -78,13 +78,18 @@ export function WorkView({ id, auth, afterDecision }) {
     }
   };
 
+  // what I may do, the likeliest first: an extension waiting for my answer; completing
+  // once the people's parts are done; otherwise reporting progress
+  const partsDone = (a.children || []).length > 0 && !openChildren.length;
   const actions = [];
-  if (open && answers && a.role === "fyi") actions.push(["acknowledge", "actAcknowledge"]);
-  if (open && answers && a.role !== "fyi") actions.push(["progress", "actProgress"]);
-  if (open && isHeadOfUnit && a.role !== "fyi") actions.push(["sub", "actSubAssign"]);
-  if (open && answers && a.role !== "fyi" && !pendingExt) actions.push(["extension", "actExtension"]);
+  const acting = open && answers && a.role !== "fyi";
   if (open && decides && pendingExt) actions.push(["decide", "actDecide"]);
-  if (open && answers && a.role !== "fyi" && !openChildren.length) actions.push(["complete", "actComplete"]);
+  if (open && answers && a.role === "fyi") actions.push(["acknowledge", "actAcknowledge"]);
+  if (acting && partsDone) actions.push(["complete", "actComplete"]);
+  if (acting) actions.push(["progress", "actProgress"]);
+  if (open && isHeadOfUnit && a.role !== "fyi") actions.push(["sub", "actSubAssign"]);
+  if (acting && !pendingExt) actions.push(["extension", "actExtension"]);
+  if (acting && !openChildren.length && !partsDone) actions.push(["complete", "actComplete"]);
 
   return (
     <article class={`work${actions.length ? " with-action-bar" : ""}`}>
