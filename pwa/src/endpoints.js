@@ -50,10 +50,7 @@ export const E = {
   progressFiles: { method: "POST", path: "/api/assignments/{assignment_id}/progress/{progress_id}/files" },
   progressFile: { method: "GET", path: "/api/assignments/{assignment_id}/progress-files/{file_id}" },
   extension: { method: "POST", path: "/api/assignments/{assignment_id}/extensions" },
-  decideExtension: {
-    method: "POST",
-    path: "/api/assignments/{assignment_id}/extensions/{extension_id}/decide",
-  },
+  decideExtension: { method: "POST", path: "/api/assignments/{assignment_id}/extensions/{extension_id}/decide" },
   complete: { method: "POST", path: "/api/assignments/{assignment_id}/complete" },
   acknowledge: { method: "POST", path: "/api/assignments/{assignment_id}/acknowledge" },
 

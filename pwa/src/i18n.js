@@ -270,19 +270,27 @@ export function t(key, vars) {
 const TZ = "Asia/Ho_Chi_Minh";
 const locale = () => (lang === "vi" ? "vi-VN" : "en-GB");
 
+// one formatter per language: building an Intl.DateTimeFormat costs far more than using it
+const formatters = new Map();
+
 /** "14:05 23/11/2026" in Vietnam time */
 export function fmtDateTime(iso) {
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale(), {
-    timeZone: TZ,
-    hour: "2-digit",
-    minute: "2-digit",
-    day: "2-digit",
-    month: "2-digit",
-    year: "numeric",
-  }).format(d);
+  let f = formatters.get(lang);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale(), {
+      timeZone: TZ,
+      hour: "2-digit",
+      minute: "2-digit",
+      day: "2-digit",
+      month: "2-digit",
+      year: "numeric",
+    });
+    formatters.set(lang, f);
+  }
+  return f.format(d);
 }
 
 /** A date-only value ("2026-11-30") shown as 30/11/2026. */
