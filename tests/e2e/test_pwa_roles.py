@@ -230,13 +230,12 @@ def test_extension_asked_by_the_head_and_accepted_by_the_leader(browser, live_se
 def test_incoming_signature_check_duplicate_alert_and_refusal(page, live_server, tmp_path):
     """A signed PDF's signature in plain words before registering; the same number again
     from the same sender: the alert names the earlier entry; refused with a reason."""
+    from tests.e2e.test_pwa_phone import submit_decision_for_signature
+
     clerk = api_login(live_server, "vanthu")
-    # a PDF signed by the leader (a demo decision, signed through the API's own flow is
-    # long: take one the batch test left signed, or sign one here)
+    # a PDF signed by the leader through the API's own flow (PIN, worker)
     signer = api_login(live_server, "phochutich1")
-    waiting = signer.get("/api/inbox/waiting?step_kind=sign&limit=100").json()["items"]
-    assert waiting, "dev-pki seeds decisions waiting for this signature"
-    target = waiting[0]["document"]["id"]
+    target = submit_decision_for_signature(live_server, unique("Quyết định giao chỉ tiêu"))
     r = signer.post("/api/signing-requests", json={"document_ids": [target]})
     assert r.status_code == 201, r.text
     req = r.json()["id"]
