@@ -300,6 +300,7 @@ CASES = [
         "json:reply",
     ),
     Case("POST", "/api/documents/{routed}/issue", everyone(404, head=409, specialist=403)),
+    Case("GET", "/api/documents/{routed}/issue-preview", everyone(404, head=409, specialist=403)),
     Case(
         "POST",
         "/api/documents/{incoming}/register-incoming",

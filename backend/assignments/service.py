@@ -664,12 +664,13 @@ def attach_progress_files(
     actor: User, assignment_id: int, progress_id: int, uploads: list[documents.Upload]
 ) -> Node:
     """Files for a progress report (its author, or whoever answers for the assignment):
-    PDF or office files, the same checks and limits as document attachments."""
+    PDF or office files or photos from the phone's camera, with the checks and size limit
+    of document attachments."""
     if not 1 <= len(uploads) <= MAX_PROGRESS_FILES:
         raise ValidationFailed(
             f"Send 1 to {MAX_PROGRESS_FILES} files.", {"files": ["1 to 5 files."]}
         )
-    staged = documents._stage_files(None, uploads)
+    staged = documents._stage_files(None, uploads, images=True)
     try:
         with atomic() as s:
             assignment = _workable(actor, assignment_id, "report on")

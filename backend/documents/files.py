@@ -25,6 +25,13 @@ OFFICE_TYPES = {
     ".doc": "application/msword",
     ".xls": "application/vnd.ms-excel",
 }
+# Photos (progress reports from the field): recognised by their magic bytes.
+IMAGE_TYPES = {
+    "image/jpeg": lambda h: h.startswith(b"\xff\xd8\xff"),
+    "image/png": lambda h: h.startswith(b"\x89PNG\r\n\x1a\n"),
+    "image/webp": lambda h: h[:4] == b"RIFF" and h[8:12] == b"WEBP",
+    "image/heic": lambda h: h[4:8] == b"ftyp" and h[8:12] in (b"heic", b"heix", b"mif1"),
+}
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -70,17 +77,24 @@ def check_pdf(path: Path, head: bytes) -> int:
     return pages
 
 
-def check_file(path: Path, head: bytes, filename: str, *, pdf_only: bool) -> CheckedFile:
+def check_file(
+    path: Path, head: bytes, filename: str, *, pdf_only: bool, images: bool = False
+) -> CheckedFile:
     if not head:
         raise FileProblem("empty-file", "The file is empty.")
     if pdf_only or b"%PDF-" in head[:1024] or filename.lower().endswith(".pdf"):
         return CheckedFile(PDF, check_pdf(path, head))
+    if images:
+        for content_type, matches in IMAGE_TYPES.items():
+            if matches(head):
+                return CheckedFile(content_type, None)
     suffix = Path(filename).suffix.lower()
     content_type = OFFICE_TYPES.get(suffix)
     magic_ok = head.startswith(OLE_MAGIC if suffix in {".doc", ".xls"} else ZIP_MAGIC)
     if content_type is None or not magic_ok:
         raise FileProblem(
             "file-type-not-allowed",
-            "Attachments must be PDF or office documents (docx, xlsx, pptx, odt, ods, doc, xls).",
+            "Attachments must be PDF or office documents (docx, xlsx, pptx, odt, ods, doc, xls)"
+            + (" or photos (JPEG, PNG, WebP, HEIC)." if images else "."),
         )
     return CheckedFile(content_type, None)

@@ -27,6 +27,10 @@ class DocumentMetaSchema(Schema):
     due_date = fields.Date(load_default=None, allow_none=True)
     direction = fields.String(load_default="outgoing", validate=validate.OneOf(DIRECTIONS))
     organisation_id = fields.Integer(load_default=None)
+    unit_id = fields.Integer(
+        load_default=None,
+        metadata={"description": "drafting unit: one of yours (default: your first)"},
+    )
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
@@ -41,6 +45,7 @@ class VersionFormSchema(Schema):
 
 class DocumentUpdateSchema(Schema):
     document_type_id = fields.Integer()
+    unit_id = fields.Integer(metadata={"description": "drafting unit: one of yours"})
     subject = fields.String(validate=validate.Length(min=1, max=500))
     urgency = fields.String(validate=validate.OneOf(URGENCIES))
     secrecy = fields.String(validate=validate.OneOf(SECRECIES))
@@ -86,10 +91,19 @@ class DocumentTypeRefSchema(Schema):
     abbreviation = fields.String(allow_none=True)
 
 
+class UnitRefSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    abbreviation = fields.String()
+
+
 class DocumentSchema(Schema):
     id = fields.Integer()
     organisation_id = fields.Integer()
     unit_id = fields.Integer(allow_none=True)
+    unit = fields.Nested(
+        UnitRefSchema, allow_none=True, metadata={"description": "the drafting unit"}
+    )
     direction = fields.String()
     document_type = fields.Nested(DocumentTypeRefSchema)
     subject = fields.String()
@@ -122,6 +136,7 @@ class DocumentListArgsSchema(PageArgsSchema):
     document_type_id = fields.Integer()
     unit_id = fields.Integer()
     q = fields.String(validate=validate.Length(max=200))
+    mine = fields.Boolean(metadata={"description": "only the documents I drafted (uploaded)"})
 
 
 class DocumentPageSchema(PageSchema):

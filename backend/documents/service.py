@@ -152,7 +152,9 @@ def _require_drafter(actor: User, document: Document) -> None:
 # -- files -----------------------------------------------------------------------------
 
 
-def _stage_files(main: Upload | None, attachments: list[Upload]) -> list[_Staged]:
+def _stage_files(
+    main: Upload | None, attachments: list[Upload], *, images: bool = False
+) -> list[_Staged]:
     store = blob_store()
     limit = current_app.extensions["settings"].max_upload_bytes
     staged: list[_Staged] = []
@@ -172,7 +174,11 @@ def _stage_files(main: Upload | None, attachments: list[Upload]) -> list[_Staged
             entry = _Staged(upload.field, filename, kind, stored, "", None)
             staged.append(entry)
             checked = check_file(
-                stored.temp_path, stored.head(), filename, pdf_only=(kind == "main")
+                stored.temp_path,
+                stored.head(),
+                filename,
+                pdf_only=(kind == "main"),
+                images=images,
             )
             entry.content_type, entry.page_count = checked.content_type, checked.page_count
             if checked.content_type == "application/pdf":
@@ -233,7 +239,9 @@ def _write_version(
 # -- operations ------------------------------------------------------------------------
 
 
-def _membership_for(actor: User, organisation_id: int | None) -> Membership:
+def _membership_for(
+    actor: User, organisation_id: int | None, unit_id: int | None = None
+) -> Membership:
     candidates = [
         m
         for m in actor.memberships
@@ -244,13 +252,21 @@ def _membership_for(actor: User, organisation_id: int | None) -> Membership:
         if organisation_id is not None and organisation_id not in actor.organisation_ids:
             raise NotFound("No such organisation.")
         raise Forbidden("Your role does not allow creating documents.")
+    if unit_id is not None:
+        # the drafting unit is one the drafter belongs to (a person in two units picks)
+        chosen = [m for m in candidates if m.unit_id == unit_id]
+        if not chosen:
+            raise ValidationFailed(
+                "Draft for a unit you belong to.", {"unit_id": ["Not one of your units."]}
+            )
+        return chosen[0]
     return candidates[0]
 
 
 def create_document(
     actor: User, meta: dict[str, Any], main: Upload, attachments: list[Upload]
 ) -> Document:
-    membership = _membership_for(actor, meta.get("organisation_id"))
+    membership = _membership_for(actor, meta.get("organisation_id"), meta.get("unit_id"))
     direction = meta.get("direction", Direction.OUTGOING)
     if direction == Direction.INCOMING and membership.role != Role.CLERK:
         raise Forbidden("Only the clerk (văn thư) registers incoming documents.")
@@ -306,6 +322,14 @@ def list_documents(
             query = query.where(getattr(Document, name) == filters[name])
     if filters.get("q"):
         query = query.where(Document.subject.ilike(f"%{filters['q']}%"))
+    if filters.get("mine"):
+        query = query.where(
+            exists().where(
+                DocumentParticipant.document_id == Document.id,
+                DocumentParticipant.user_id == actor.id,
+                DocumentParticipant.role == ParticipantRole.DRAFTER,
+            )
+        )
     rows, next_cursor = newest_first(
         query.options(*summary_load_options()), Document, cursor, limit
     )
@@ -347,6 +371,8 @@ def update_document(
             changes["document_type_id"] = org_service.get_document_type(
                 changes["document_type_id"]
             ).id
+        if "unit_id" in changes:
+            _membership_for(actor, document.organisation_id, changes["unit_id"])
         before = {k: _plain(getattr(document, k)) for k in changes}
         for key, value in changes.items():
             setattr(document, key, value)
@@ -354,6 +380,8 @@ def update_document(
             document.set_urgency(changes["urgency"])
         document.updated_at = utcnow()
         _save(document)
+        if "unit_id" in changes:
+            session().expire(document, ["unit"])  # loaded again for the answer
         audit.record(
             "document.updated",
             "document",

@@ -14,6 +14,11 @@ class RegisterArgsSchema(PageArgsSchema):
     series = fields.String(
         load_default=Series.NORMAL.value, validate=validate.OneOf([s.value for s in Series])
     )
+    q = fields.String(
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={"description": "in số ký hiệu, trích yếu, tác giả (sender) or nơi nhận"},
+    )
 
 
 class ExportArgsSchema(Schema):

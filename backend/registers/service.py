@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.core.db import session
@@ -116,6 +116,34 @@ def register_outgoing(
     return entry
 
 
+def preview_outgoing(document: Document) -> dict[str, Any]:
+    """The number issuing would give now (nothing is taken: another clerk may issue
+    first, and the number is settled in the issuing transaction)."""
+    s = session()
+    now = utcnow()
+    year = vn_year(now)
+    series = series_for(document)
+    last = s.scalar(
+        select(RegisterCounter.last_number).where(
+            RegisterCounter.organisation_id == document.organisation_id,
+            RegisterCounter.direction == Direction.OUTGOING,
+            RegisterCounter.year == year,
+            RegisterCounter.series == series,
+        )
+    )
+    number = (last or 0) + 1
+    organisation = s.get(Organisation, document.organisation_id)
+    return {
+        "number": number,
+        "number_symbol": format_number_symbol(
+            number, document.document_type, organisation, document.unit
+        ),
+        "date": to_vn(now).date(),
+        "year": year,
+        "series": series,
+    }
+
+
 @dataclass
 class IncomingDetails:
     sender_name: str
@@ -204,6 +232,7 @@ def list_entries(
     series: str,
     cursor: str | None,
     limit: int,
+    q: str | None = None,
 ) -> Page:
     _require_reader(actor, organisation_id, series)
     query = (
@@ -216,6 +245,16 @@ def list_entries(
             RegisterEntry.series == series,
         )
     )
+    if q and q.strip():
+        like = f"%{q.strip()}%"
+        query = query.where(
+            or_(
+                RegisterEntry.number_symbol.ilike(like),
+                Document.subject.ilike(like),
+                RegisterEntry.sender_name.ilike(like),
+                RegisterEntry.recipients.ilike(like),
+            )
+        )
     after = decode_cursor(cursor, 1)
     if after:
         query = query.where(RegisterEntry.number > int(after[0]))

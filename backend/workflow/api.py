@@ -25,6 +25,7 @@ from .schemas import (
     IncomingRegistrationSchema,
     InstructionCreateSchema,
     InstructionSchema,
+    IssuePreviewSchema,
     IssueSchema,
     QuickPhraseSchema,
     RefuseSchema,
@@ -174,6 +175,15 @@ class Issue(MethodView):
         """Ban hành: number, date and register the signed document (clerk)"""
         details = service.IssueDetails(data["recipients"], data["copies"], data["note"])
         return _changed(service.issue(current_user(), document_id, if_match_header(), details))
+
+
+@blp.route("/documents/<int:document_id>/issue-preview")
+class IssuePreview(MethodView):
+    @blp.response(200, IssuePreviewSchema)
+    def get(self, document_id: int):
+        """What issuing would give now: the number (not taken), date, signer, seal (the
+        clerk whose issue step waits)"""
+        return service.issue_preview(current_user(), document_id)
 
 
 @blp.route("/documents/<int:document_id>/register-incoming")

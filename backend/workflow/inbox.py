@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, exists, false, func, or_, select, true, union_all
 from sqlalchemy.orm import joinedload
 
 from backend.auth.models import Device
@@ -17,6 +17,7 @@ from backend.core.timeutil import to_vn, utcnow
 from backend.documents import service as documents
 from backend.documents.models import (
     URGENCY_RANK,
+    Direction,
     Document,
     DocumentParticipant,
     DocumentStatus,
@@ -28,6 +29,7 @@ from backend.documents.models import (
 from backend.notifications import service as notifications
 from backend.org import service as org_service
 from backend.org.models import User
+from backend.registers.models import RegisterEntry
 
 from .models import (
     AssignmentStatus,
@@ -35,11 +37,15 @@ from .models import (
     RouteStep,
     StepAssignment,
     StepKind,
+    StepStatus,
     WorkflowAction,
 )
 
 IN_PROGRESS = (DocumentStatus.IN_REVIEW, DocumentStatus.SIGNED, DocumentStatus.RETURNED)
-ACTOR_ACTIONS = ("approve", "return", "forward", "reply", "issue", "register")
+ACTOR_ACTIONS = ("approve", "return", "forward", "reply", "issue", "register", "refuse", "sign")
+# An incoming document the clerk sent someone for an instruction: it waits for them, like a
+# step, until they give it (an instruction, or the phiếu giải quyết, which writes one).
+INSTRUCT = {"position": None, "kind": "instruct", "label": "Cho ý kiến chỉ đạo"}
 
 
 def _today() -> Any:
@@ -86,58 +92,143 @@ def _bad_cursor() -> ValidationFailed:
     return ValidationFailed("The cursor is not valid.", {"cursor": ["Invalid cursor."]})
 
 
+def _to_instruct(actor: User) -> Any:
+    """Incoming documents sent to me for an instruction that I have not given yet."""
+    answered = exists().where(
+        Instruction.document_id == Document.id, Instruction.author_id == actor.id
+    )
+    return and_(
+        DocumentParticipant.user_id == actor.id,
+        DocumentParticipant.role == ParticipantRole.RECIPIENT,
+        Document.direction == Direction.INCOMING,
+        Document.status == DocumentStatus.REGISTERED,
+        ~answered,
+    )
+
+
+def _after(rank_col: Any, at_col: Any, id_col: Any, kind: int, values: list[Any]) -> Any:
+    """Rows after the cursor (rank, at, kind, id) in the waiting order: most urgent first,
+    then oldest, then steps before instructions, then id."""
+    rank, at, last_kind, last_id = values
+    later_kind = true() if kind > last_kind else false()
+    same_time = id_col > last_id if kind == last_kind else later_kind
+    return or_(
+        rank_col < rank,
+        and_(rank_col == rank, or_(at_col > at, and_(at_col == at, same_time))),
+    )
+
+
 def waiting(actor: User, filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
-    """Chờ tôi xử lý: most urgent first, then oldest first."""
-    query = (
+    """Chờ tôi xử lý: my work items on routes and the incoming documents sent to me for an
+    instruction, most urgent first, then oldest first (one order across both)."""
+    after = decode_cursor(cursor, 4)
+    if after:
+        try:
+            after = [int(after[0]), datetime.fromisoformat(after[1]), int(after[2]), int(after[3])]
+        except (TypeError, ValueError) as exc:
+            raise _bad_cursor() from exc
+    steps = (
         select(StepAssignment, Document)
         .join(Document, Document.id == StepAssignment.document_id)
         .where(StepAssignment.status == AssignmentStatus.WAITING, _for_me(actor))
     )
     if filters.get("step_kind"):  # "Chờ ký": what waits for a signature
-        query = query.join(RouteStep, RouteStep.id == StepAssignment.step_id).where(
+        steps = steps.join(RouteStep, RouteStep.id == StepAssignment.step_id).where(
             RouteStep.kind == filters["step_kind"]
         )
-    query = _filters(query, filters).options(
+    steps = _filters(steps, filters).options(
         *documents.summary_load_options(),
         joinedload(StepAssignment.step).lazyload(RouteStep.actors),
         joinedload(StepAssignment.user).lazyload(User.memberships),
     )
-    after = decode_cursor(cursor, 3)
     if after:
-        try:
-            rank, created, last_id = int(after[0]), datetime.fromisoformat(after[1]), int(after[2])
-        except (TypeError, ValueError) as exc:
-            raise _bad_cursor() from exc
-        query = query.where(
-            or_(
-                StepAssignment.urgency_rank < rank,
-                and_(
-                    StepAssignment.urgency_rank == rank,
-                    or_(
-                        StepAssignment.created_at > created,
-                        and_(StepAssignment.created_at == created, StepAssignment.id > last_id),
-                    ),
-                ),
+        steps = steps.where(
+            _after(
+                StepAssignment.urgency_rank,
+                StepAssignment.created_at,
+                StepAssignment.id,
+                0,
+                after,
             )
         )
-    rows = list(
-        session().execute(
-            query.order_by(
+    rows: list[tuple[Any, ...]] = [
+        (-a.urgency_rank, a.created_at, 0, a.id, a, d)
+        for a, d in session().execute(
+            steps.order_by(
                 StepAssignment.urgency_rank.desc(), StepAssignment.created_at, StepAssignment.id
             ).limit(limit + 1)
         )
-    )
+    ]
+    if not filters.get("step_kind"):
+        instruct = (
+            select(DocumentParticipant, Document)
+            .join(Document, Document.id == DocumentParticipant.document_id)
+            .where(_to_instruct(actor))
+            .options(*documents.summary_load_options())
+        )
+        instruct = _filters(instruct, filters)
+        if after:
+            instruct = instruct.where(
+                _after(
+                    Document.urgency_rank,
+                    DocumentParticipant.created_at,
+                    DocumentParticipant.id,
+                    1,
+                    after,
+                )
+            )
+        rows += [
+            (-d.urgency_rank, p.created_at, 1, p.id, p, d)
+            for p, d in session().execute(
+                instruct.order_by(
+                    Document.urgency_rank.desc(),
+                    DocumentParticipant.created_at,
+                    DocumentParticipant.id,
+                ).limit(limit + 1)
+            )
+        ]
+        rows.sort(key=lambda r: r[:4])
     more = len(rows) > limit
     rows = rows[:limit]
     today = _today()
-    items = [
-        _item(document, today, assignment=assignment, actor=actor) for assignment, document in rows
-    ]
+    items = []
+    for _rank, at, kind, _id, row, document in rows:
+        if kind == 0:
+            items.append(_item(document, today, assignment=row, actor=actor))
+        else:
+            item = _item(document, today)
+            item.update(step=INSTRUCT, arrived_at=at, on_behalf_of=None)
+            items.append(item)
+    _add_senders(items)
     next_cursor = None
     if more and rows:
-        last = rows[-1][0]
-        next_cursor = encode_cursor([last.urgency_rank, last.created_at.isoformat(), last.id])
+        last = rows[-1]
+        next_cursor = encode_cursor([-last[0], last[1].isoformat(), last[2], last[3]])
     return Page(items, next_cursor)
+
+
+def _add_senders(items: list[dict[str, Any]]) -> None:
+    """Who each document comes from, for the inbox row: the drafter and the drafting unit,
+    or an incoming document's sender agency (from its register entry)."""
+    incoming = [i["document"].id for i in items if i["document"].direction == Direction.INCOMING]
+    senders = {}
+    if incoming:
+        senders = {
+            row.document_id: row.sender_name
+            for row in session().execute(
+                select(RegisterEntry.document_id, RegisterEntry.sender_name).where(
+                    RegisterEntry.document_id.in_(incoming),
+                    RegisterEntry.direction == Direction.INCOMING,
+                )
+            )
+        }
+    for item in items:
+        document = item["document"]
+        if document.direction == Direction.INCOMING:
+            item["sender"] = senders.get(document.id) or ""
+        else:
+            unit = document.unit.name if document.unit else ""
+            item["sender"] = " — ".join(p for p in (document.created_by.full_name, unit) if p)
 
 
 def _item(
@@ -191,11 +282,13 @@ def _document_page(
     rows = rows[:limit]
     today = _today()
     items = [_item(row[0], today) for row in rows]
+    _add_senders(items)
     return Page(items, encode_cursor(cursor_values(rows[-1])) if more and rows else None)
 
 
 def submitted(actor: User, filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
-    """Tôi trình: my drafts on their way (or back with me), most urgent first, oldest first."""
+    """Tôi trình: my drafts on their way (or back with me), most urgent first, oldest first;
+    each with where it is (the step, who holds it, since when) or why it came back."""
     query = (
         select(Document)
         .join(DocumentParticipant, DocumentParticipant.document_id == Document.id)
@@ -224,7 +317,7 @@ def submitted(actor: User, filters: dict[str, Any], cursor: str | None, limit: i
             ),
         )
 
-    return _document_page(
+    page = _document_page(
         query,
         [Document.urgency_rank.desc(), Document.submitted_at, Document.id],
         lambda row: [row[0].urgency_rank, row[0].submitted_at.isoformat(), row[0].id],
@@ -233,28 +326,93 @@ def submitted(actor: User, filters: dict[str, Any], cursor: str | None, limit: i
         after,
         limit,
     )
+    _add_positions(page.items)
+    return page
+
+
+def _add_positions(items: list[dict[str, Any]]) -> None:
+    """Where each document of the drafter is: the active step of the main line (or the
+    open consultation), who holds it and since when; a returned one, the reason."""
+    ids = [i["document"].id for i in items]
+    if not ids:
+        return
+    s = session()
+    waiting: dict[int, list[StepAssignment]] = {}
+    for a in s.scalars(
+        select(StepAssignment)
+        .join(RouteStep, RouteStep.id == StepAssignment.step_id)
+        .where(
+            StepAssignment.document_id.in_(ids),
+            StepAssignment.status == AssignmentStatus.WAITING,
+            RouteStep.status == StepStatus.ACTIVE,
+        )
+        .options(joinedload(StepAssignment.user).lazyload(User.memberships))
+        .order_by(RouteStep.position, StepAssignment.id)
+    ):
+        waiting.setdefault(a.document_id, []).append(a)
+    returns: dict[int, WorkflowAction] = {}
+    returned = [i["document"].id for i in items if i["document"].status == DocumentStatus.RETURNED]
+    if returned:
+        for action in s.scalars(
+            select(WorkflowAction)
+            .where(WorkflowAction.document_id.in_(returned), WorkflowAction.action == "return")
+            .order_by(WorkflowAction.id.desc())
+        ):
+            returns.setdefault(action.document_id, action)
+    for item in items:
+        document = item["document"]
+        item["position"] = item["returned"] = None
+        mine = waiting.get(document.id, [])
+        # the main line first: a consultation beside it is not where the document "is"
+        main = [a for a in mine if a.step.kind != StepKind.CONSULT] or mine
+        if main:
+            step = main[0].step
+            holders = [a for a in main if a.step_id == step.id]
+            item["position"] = {
+                "step": {"position": step.position, "kind": step.kind, "label": step.label},
+                "holders": [a.user.full_name for a in holders],
+                "since": step.activated_at or min(a.created_at for a in holders),
+            }
+        action = returns.get(document.id)
+        if action is not None:
+            item["returned"] = {
+                "reason": action.comment,
+                "by": _person(action.actor, action.actor_position),
+                "at": action.created_at,
+            }
 
 
 def done(actor: User, filters: dict[str, Any], cursor: str | None, limit: int) -> Page:
-    """Tôi đã xử lý: documents I acted on, the most recent action first."""
-    mine = (
+    """Tôi đã xử lý: documents I acted on (route actions, and my instructions on incoming
+    documents sent to me), the most recent first."""
+    acted = union_all(
         select(
             WorkflowAction.document_id.label("document_id"),
-            func.max(WorkflowAction.id).label("last_action_id"),
-        )
-        .where(WorkflowAction.actor_id == actor.id, WorkflowAction.action.in_(ACTOR_ACTIONS))
-        .group_by(WorkflowAction.document_id)
+            WorkflowAction.created_at.label("at"),
+        ).where(WorkflowAction.actor_id == actor.id, WorkflowAction.action.in_(ACTOR_ACTIONS)),
+        select(Instruction.document_id, Instruction.created_at)
+        .join(Document, Document.id == Instruction.document_id)
+        .where(Instruction.author_id == actor.id, Document.direction == Direction.INCOMING),
+    ).subquery()
+    mine = (
+        select(acted.c.document_id, func.max(acted.c.at).label("last_at"))
+        .group_by(acted.c.document_id)
         .subquery()
     )
-    query = select(Document, mine.c.last_action_id).join(mine, mine.c.document_id == Document.id)
+    query = select(Document, mine.c.last_at).join(mine, mine.c.document_id == Document.id)
     query = _filters(query, filters)
+
+    def after(values: list[Any]) -> Any:
+        last_at, last_id = datetime.fromisoformat(values[0]), int(values[1])
+        return or_(mine.c.last_at < last_at, and_(mine.c.last_at == last_at, Document.id < last_id))
+
     return _document_page(
         query,
-        [mine.c.last_action_id.desc()],
-        lambda row: [row[1]],
+        [mine.c.last_at.desc(), Document.id.desc()],
+        lambda row: [row[1].isoformat(), row[0].id],
         cursor,
-        1,
-        lambda values: mine.c.last_action_id < int(values[0]),
+        2,
+        after,
         limit,
     )
 
@@ -303,6 +461,28 @@ def counts(actor: User) -> dict[str, int]:
     if delegated:  # delegation scopes look at the document
         waiting = waiting.join(Document, Document.id == StepAssignment.document_id)
     total, urgent = s.execute(waiting).one()
+    # incoming documents waiting for my instruction count as waiting too
+    instruct_total, instruct_urgent, instruct_overdue = s.execute(
+        select(
+            func.count(),
+            func.coalesce(
+                func.sum(case((Document.urgency_rank >= URGENCY_RANK[Urgency.KHAN], 1), else_=0)),
+                0,
+            ),
+            func.coalesce(
+                func.sum(
+                    case(
+                        (and_(Document.due_date.is_not(None), Document.due_date < _today()), 1),
+                        else_=0,
+                    )
+                ),
+                0,
+            ),
+        )
+        .select_from(DocumentParticipant)
+        .join(Document, Document.id == DocumentParticipant.document_id)
+        .where(_to_instruct(actor))
+    ).one()
     overdue = s.scalar(
         select(func.count())
         .select_from(StepAssignment)
@@ -348,9 +528,10 @@ def counts(actor: User) -> dict[str, int]:
         )
     )
     return {
-        "waiting": total,
-        "waiting_urgent": urgent,
-        "waiting_overdue": overdue,
+        "waiting": total + instruct_total,
+        "waiting_urgent": urgent + instruct_urgent,
+        "waiting_overdue": overdue + instruct_overdue,
+        "waiting_instruct": instruct_total,
         "waiting_sign": to_sign,
         "returned_to_me": drafted.get(DocumentStatus.RETURNED, 0),
         "submitted_in_progress": drafted.get(DocumentStatus.IN_REVIEW, 0)
@@ -424,6 +605,19 @@ def timeline(actor: User, document_id: int) -> list[dict[str, Any]]:
             row.id: row.name
             for row in s.execute(select(Device.id, Device.name).where(Device.id.in_(device_ids)))
         }
+    registration = None
+    if any(a.action in ("register", "issue") for a in actions):
+        entry = s.scalar(select(RegisterEntry).where(RegisterEntry.document_id == document.id))
+        if entry is not None:
+            registration = {
+                "number": entry.number,
+                "number_symbol": entry.number_symbol,
+                "document_date": entry.document_date.isoformat(),
+                "sender_name": entry.sender_name,
+                "sender_code": entry.sender_code,
+                "recipients": entry.recipients,
+                "copies": entry.copies,
+            }
     for a in actions:
         step = a.step
         events.append(
@@ -452,6 +646,7 @@ def timeline(actor: User, document_id: int) -> list[dict[str, Any]]:
                     ),
                     "version_number": a.version_number,
                     "text": a.comment,
+                    "registration": registration if a.action in ("register", "issue") else None,
                 },
             )
         )

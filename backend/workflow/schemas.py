@@ -133,6 +133,16 @@ class IssueSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
+class IssuePreviewSchema(Schema):
+    number = fields.Integer(metadata={"description": "the next number of the series (not taken)"})
+    number_symbol = fields.String(metadata={"description": "số, ký hiệu it would get"})
+    date = fields.Date(metadata={"description": "today, Vietnam time"})
+    year = fields.Integer()
+    series = fields.String(metadata={"description": "normal | secret"})
+    signer_name = fields.String(metadata={"description": "người ký, for the register"})
+    seal = fields.Boolean(metadata={"description": "the agency seal signature is applied"})
+
+
 class IncomingRegistrationSchema(Schema):
     sender_name = fields.String(required=True, validate=validate.Length(min=1, max=255))
     sender_code = fields.String(load_default="", validate=validate.Length(max=13))
@@ -200,19 +210,52 @@ class InboxArgsSchema(PageArgsSchema):
 
 
 class StepRefSchema(Schema):
-    position = fields.Integer()
-    kind = fields.String()
+    position = fields.Integer(allow_none=True)
+    kind = fields.String(
+        metadata={
+            "description": "review | consult | sign | issue; in the waiting list also "
+            "instruct (an incoming document sent to you for an instruction)"
+        }
+    )
     label = fields.String()
+
+
+class PositionSchema(Schema):
+    step = fields.Nested(StepRefSchema)
+    holders = fields.List(fields.String(), metadata={"description": "who it waits for"})
+    since = VNDateTime(metadata={"description": "when the step started"})
+
+
+class ReturnedSchema(Schema):
+    reason = fields.String()
+    by = fields.Nested(PersonSchema)
+    at = VNDateTime()
 
 
 class InboxItemSchema(Schema):
     document = fields.Nested(DocumentSchema)
     overdue = fields.Boolean()
-    assignment_id = fields.Integer()
+    assignment_id = fields.Integer(allow_none=True)
     step = fields.Nested(StepRefSchema)
     arrived_at = VNDateTime()
     on_behalf_of = fields.Dict(
         allow_none=True, metadata={"description": "set when the item is delegated to you (TUQ.)"}
+    )
+    sender = fields.String(
+        metadata={
+            "description": "who it comes from: the drafter and the drafting unit, or the "
+            "sender agency of an incoming document"
+        }
+    )
+    position = fields.Nested(
+        PositionSchema,
+        allow_none=True,
+        metadata={"description": "submitted list: where the document is now"},
+    )
+    returned = fields.Nested(
+        ReturnedSchema,
+        allow_none=True,
+        metadata={"description": "submitted list: why a returned document came back"},
     )
 
 
@@ -225,6 +268,9 @@ class CountsSchema(Schema):
     waiting_urgent = fields.Integer()
     waiting_overdue = fields.Integer()
     waiting_sign = fields.Integer(metadata={"description": "Chờ ký: waiting at sign steps"})
+    waiting_instruct = fields.Integer(
+        metadata={"description": "incoming documents waiting for my instruction (in waiting)"}
+    )
     returned_to_me = fields.Integer()
     submitted_in_progress = fields.Integer()
     following = fields.Integer()
@@ -243,3 +289,10 @@ class TimelineEventSchema(Schema):
     device = fields.Dict(allow_none=True)
     version_number = fields.Integer()
     text = fields.String()
+    registration = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "register and issue events: the register entry (number = số or "
+            "số đến, number_symbol, document_date, sender_name, sender_code, recipients, copies)"
+        },
+    )

@@ -935,6 +935,20 @@ def issue(actor: User, document_id: int, if_match: str | None, details: IssueDet
     return document
 
 
+def issue_preview(actor: User, document_id: int) -> dict[str, Any]:
+    """What issuing would give the document now, for the clerk whose issue step waits:
+    the number (not taken yet), the date, the signer for the register, and whether the
+    agency seal is applied."""
+    document = documents.get_document(actor, document_id)
+    _check_transition("issue", document)
+    _acting_assignment(actor, document, "issue")
+    return {
+        **registers.preview_outgoing(document),
+        "signer_name": _signer_name(document),
+        "seal": _digital_signing(document),
+    }
+
+
 def _signer_name(document: Document) -> str:
     """Người ký for the register: who approved the sign step (and for whom)."""
     row = (
@@ -1016,13 +1030,15 @@ def register_incoming(
         entry = registers.register_incoming(document, actor, details)
         signatures.record_validation(document, report)
         document.status = DocumentStatus.REGISTERED
+        leader = None
         if send_to_user_id is not None:
-            _send_for_instruction(document, send_to_user_id, actor)
+            leader = _send_for_instruction(document, send_to_user_id, actor)
         document.number_symbol = details.number_symbol.strip()
         _record(
             document,
             "register",
             actor,
+            target=leader,
             data={
                 "incoming_number": entry.number,
                 "duplicates": [d.id for d in duplicates],
@@ -1033,7 +1049,7 @@ def register_incoming(
     return document, entry
 
 
-def _send_for_instruction(document: Document, user_id: int, clerk: User) -> None:
+def _send_for_instruction(document: Document, user_id: int, clerk: User) -> User:
     """Trình lãnh đạo: the registered document goes to a leader (or the chief of office)
     for an instruction; they see it and are notified."""
     leader = session().get(User, user_id)
@@ -1053,6 +1069,7 @@ def _send_for_instruction(document: Document, user_id: int, clerk: User) -> None
         exclude=clerk.id,
         urgency=document.urgency,
     )
+    return leader
 
 
 def refuse_incoming(actor: User, document_id: int, if_match: str | None, reason: str) -> Document:

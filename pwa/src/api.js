@@ -11,7 +11,7 @@ import { clearUserData, db, kvDelete, kvGet, kvSet } from "./db.js";
 import { E, urlOf } from "./endpoints.js";
 
 export class ApiError extends Error {
-  /** @param {{status:number, code?:string, title?:string, detail?:string, errors?:Record<string, any>, retryAfter?:number}} p */
+  /** @param {{status:number, code?:string, title?:string, detail?:string, errors?:Record<string, any>, retryAfter?:number, body?:any}} p */
   constructor(p) {
     super(p.detail || p.title || `HTTP ${p.status}`);
     this.name = "ApiError";
@@ -21,6 +21,8 @@ export class ApiError extends Error {
     this.detail = p.detail || "";
     this.errors = p.errors || null;
     this.retryAfter = p.retryAfter || null;
+    /** the whole Problem Details body (extension members: duplicates, verdict_vi…) */
+    this.body = p.body || {};
   }
   /** True when the request never reached the server (no network). */
   get offline() {
@@ -200,6 +202,7 @@ async function problemOf(response) {
     detail: body.detail,
     errors: body.errors,
     retryAfter: Number(response.headers.get("Retry-After")) || undefined,
+    body,
   });
 }
 
@@ -209,8 +212,9 @@ const SESSION_OVER = new Set(["device-revoked", "account-disabled"]);
  * Call an endpoint of endpoints.js.
  * @param {import("./endpoints.js").Endpoint} endpoint
  * @param {(string|number)[]} [params] values for the path's {placeholders}, in order
- * @param {{query?:Record<string,any>, body?:any, ifMatch?:string, idempotencyKey?:string,
- *          raw?:boolean, anonymous?:boolean, signal?:AbortSignal}} [opts]
+ * @param {{query?:Record<string,any>, body?:any, form?:FormData, ifMatch?:string,
+ *          idempotencyKey?:string, raw?:boolean, anonymous?:boolean, signal?:AbortSignal}} [opts]
+ *   `form`: a multipart body (uploads); the browser sets its Content-Type.
  */
 export async function request(endpoint, params = [], opts = {}) {
   const url = urlOf(endpoint, params, opts.query);
@@ -221,14 +225,14 @@ export async function request(endpoint, params = [], opts = {}) {
     /** @type {Record<string,string>} */
     const headers = { Accept: "application/json, application/problem+json" };
     if (token) headers.Authorization = `Bearer ${token}`;
-    if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+    if (opts.body !== undefined && !opts.form) headers["Content-Type"] = "application/json";
     if (key) headers["Idempotency-Key"] = key;
     if (opts.ifMatch) headers["If-Match"] = opts.ifMatch;
     try {
       return await fetch(url, {
         method,
         headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        body: opts.form || (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
         signal: opts.signal,
         cache: "no-store",
       });
@@ -318,6 +322,46 @@ export async function editCached(endpoint, params, query, edit) {
   if (hit) await d.put("cache", { ...hit, data: edit(hit.data) }, url);
 }
 
+// Page images are kept within a budget: the least recently used go first.
+const IMAGE_BUDGET = 40 * 1024 * 1024;
+let imageIndexChain = Promise.resolve();
+/** Note an image stored or shown (size, when), and drop the oldest beyond the budget. */
+function noteImage(url, size) {
+  imageIndexChain = imageIndexChain
+    .then(async () => {
+      const d = await db();
+      const index = (await d.get("kv", "imageIndex")) || {};
+      index[url] = [size ?? index[url]?.[0] ?? 0, Date.now()];
+      let total = Object.values(index).reduce((sum, [bytes]) => sum + bytes, 0);
+      if (total > IMAGE_BUDGET) {
+        const oldest = Object.entries(index).sort((a, b) => a[1][1] - b[1][1]);
+        for (const [key, [bytes]] of oldest) {
+          if (total <= IMAGE_BUDGET * 0.8) break;
+          await d.delete("images", key);
+          delete index[key];
+          total -= bytes;
+        }
+      }
+      await d.put("kv", index, "imageIndex");
+    })
+    .catch(() => {});
+  return imageIndexChain;
+}
+
+/** Fetch a protected image and keep it (within the budget); the Blob. */
+export async function storeImage(endpoint, params, query) {
+  const url = urlOf(endpoint, params, query);
+  const d = await db();
+  let blob = await d.get("images", url);
+  if (blob) return blob;
+  const response = await request(endpoint, params, { query, raw: true });
+  blob = await response.blob();
+  // Stored before it is shown: a page seen once can be read offline right after.
+  await d.put("images", blob, url).catch(() => {});
+  noteImage(url, blob.size);
+  return blob;
+}
+
 /**
  * An object URL for a protected image (fetched with the Authorization header). Page images
  * never change for a given file, page and size, so a stored copy is used first.
@@ -326,12 +370,10 @@ export async function imageURL(endpoint, params, query) {
   const url = urlOf(endpoint, params, query);
   const d = await db();
   let blob = await d.get("images", url);
-  if (!blob) {
+  if (blob) noteImage(url);
+  else {
     try {
-      const response = await request(endpoint, params, { query, raw: true });
-      blob = await response.blob();
-      // Stored before it is shown: a page seen once can be read offline right after.
-      await d.put("images", blob, url).catch(() => {});
+      blob = await storeImage(endpoint, params, query);
     } catch (err) {
       // Offline: the same page kept at another width (the screen turned, the layout
       // settled after the first render) is better than no page.
@@ -346,12 +388,17 @@ export async function imageURL(endpoint, params, query) {
 
 /** Download a protected file and hand it to the browser as a download. */
 export async function downloadFile(documentId, file) {
-  const response = await request(E.file, [documentId, file.id], { raw: true });
+  return downloadFrom(E.file, [documentId, file.id], undefined, file.filename || "van-ban.pdf");
+}
+
+/** Download what an endpoint answers (a file, a CSV) under `filename`. */
+export async function downloadFrom(endpoint, params, query, filename) {
+  const response = await request(endpoint, params, { query, raw: true });
   const blob = await response.blob();
   const href = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = href;
-  a.download = file.filename || "van-ban.pdf";
+  a.download = filename;
   document.body.append(a);
   a.click();
   a.remove();

@@ -1,20 +1,71 @@
 // The application shell: who is signed in, the language, the network, the badge counts,
-// the offline queue, and which screen shows.
-import { useCallback, useEffect, useState } from "preact/hooks";
+// the offline queue, which screen shows — and, at a desk (≥ 1024 px), the list and the
+// detail side by side. Screens other than sign-in and the inbox are loaded when first
+// shown (src/lazy.jsx), so a leader's phone downloads the leader's screens only.
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { forgetAuthCache, getAuth, load, onSignedOut } from "./api.js";
 import { kvGet, kvSet } from "./db.js";
 import { E } from "./endpoints.js";
 import { getLang, onLangChange, t } from "./i18n.js";
+import { lazy } from "./lazy.jsx";
 import { pushState } from "./push.js";
 import { listQueue, onQueueChange, replayQueue } from "./queue.js";
-import { DocumentView } from "./screens/DocumentView.jsx";
-import { Devices } from "./screens/Devices.jsx";
+import { may, rolesOf } from "./roles.js";
 import { Inbox } from "./screens/Inbox.jsx";
 import { Login } from "./screens/Login.jsx";
-import { Notifications } from "./screens/Notifications.jsx";
-import { PushPrompt } from "./screens/PushPrompt.jsx";
-import { Settings } from "./screens/Settings.jsx";
-import { Icon, Link, navigate, Toasts, useLocation } from "./ui.jsx";
+import { Icon, Link, navigate, Toasts, useLocation, useMedia } from "./ui.jsx";
+
+const DocumentView = lazy(() => import("./screens/DocumentView.jsx"), "DocumentView");
+const Notifications = lazy(() => import("./screens/Notifications.jsx"), "Notifications");
+const Settings = lazy(() => import("./screens/Settings.jsx"), "Settings");
+const Devices = lazy(() => import("./screens/Devices.jsx"), "Devices");
+const PushPrompt = lazy(() => import("./screens/PushPrompt.jsx"), "PushPrompt");
+const Drafts = lazy(() => import("./screens/drafting/Drafts.jsx"), "Drafts");
+const DraftForm = lazy(() => import("./screens/drafting/DraftForm.jsx"), "DraftForm");
+const RouteBuilder = lazy(() => import("./screens/drafting/RouteBuilder.jsx"), "RouteBuilder");
+const WorkList = lazy(() => import("./screens/work/WorkList.jsx"), "WorkList");
+const WorkView = lazy(() => import("./screens/work/WorkView.jsx"), "WorkView");
+const IncomingList = lazy(() => import("./screens/clerk/IncomingList.jsx"), "IncomingList");
+const IncomingForm = lazy(() => import("./screens/clerk/IncomingForm.jsx"), "IncomingForm");
+const IssueScreen = lazy(() => import("./screens/clerk/Issue.jsx"), "IssueScreen");
+const Registers = lazy(() => import("./screens/clerk/Registers.jsx"), "Registers");
+
+/** The sections of the navigation, for the roles the person has. */
+function sections(roles) {
+  const out = [{ href: "/", label: "navInbox", icon: "inbox" }];
+  if (may.draft(roles)) out.push({ href: "/drafts", label: "navDrafts", icon: "pen" });
+  if (may.work(roles)) out.push({ href: "/assignments", label: "navWork", icon: "tasks" });
+  else if (may.assign(roles)) out.push({ href: "/assignments", label: "navFollowWork", icon: "tasks" });
+  if (may.clerk(roles)) out.push({ href: "/incoming", label: "navIncoming", icon: "tray" });
+  if (may.registers(roles)) out.push({ href: "/registers", label: "navRegisters", icon: "book" });
+  return out;
+}
+
+const LISTS = { "/": Inbox, "/drafts": Drafts, "/assignments": WorkList, "/incoming": IncomingList };
+/** The list last shown (path + query), for the list pane beside a detail at a desk. */
+let lastList = { path: "/", search: "" };
+
+/**
+ * Which list and which detail a path shows.
+ * @returns {{list?: string, detail?: any, page?: any, id?: number}}
+ */
+function screenFor(path) {
+  if (LISTS[path]) return { list: path };
+  let m;
+  if (path === "/drafts/new") return { list: "/drafts", detail: DraftForm };
+  if ((m = path.match(/^\/documents\/(\d+)$/))) return { list: lastList.path, detail: DocumentView, id: +m[1] };
+  if ((m = path.match(/^\/documents\/(\d+)\/edit$/))) return { list: "/drafts", detail: DraftForm, id: +m[1] };
+  if ((m = path.match(/^\/documents\/(\d+)\/route$/))) return { list: "/drafts", detail: RouteBuilder, id: +m[1] };
+  if ((m = path.match(/^\/documents\/(\d+)\/issue$/))) return { list: lastList.path, detail: IssueScreen, id: +m[1] };
+  if ((m = path.match(/^\/documents\/(\d+)\/register$/))) return { list: "/incoming", detail: IncomingForm, id: +m[1] };
+  if (path === "/incoming/new") return { list: "/incoming", detail: IncomingForm };
+  if ((m = path.match(/^\/assignments\/(\d+)$/))) return { list: "/assignments", detail: WorkView, id: +m[1] };
+  if (path === "/registers") return { page: Registers };
+  if (path === "/notifications") return { page: Notifications };
+  if (path === "/settings") return { page: Settings };
+  if (path === "/devices") return { page: Devices };
+  return { list: "/" };
+}
 
 export function App() {
   const [auth, setAuth] = useState(/** @type {any} */ (undefined));
@@ -24,7 +75,11 @@ export function App() {
   const [queue, setQueue] = useState(/** @type {any[]} */ ([]));
   const [endMessage, setEndMessage] = useState("");
   const [askPush, setAskPush] = useState(false);
+  // bumped when what the lists show changed behind their back (a queued decision was sent)
+  const [dataTick, setDataTick] = useState(0);
   const loc = useLocation();
+  const desk = useMedia("(min-width: 1024px)");
+  const detailRef = useRef(/** @type {HTMLElement|null} */ (null));
 
   useEffect(() => onLangChange(setLangTick), []);
   useEffect(() => {
@@ -45,13 +100,26 @@ export function App() {
     }
   }, []);
 
-  const refreshQueue = useCallback(() => listQueue().then(setQueue), []);
+  // a queue that got shorter sent something: the lists and badges are out of date
+  const pendingBefore = useRef(0);
+  const refreshQueue = useCallback(
+    () =>
+      listQueue().then((items) => {
+        const pending = items.filter((q) => q.state === "pending").length;
+        if (pending < pendingBefore.current && navigator.onLine) {
+          setDataTick((n) => n + 1);
+          refreshCounts();
+        }
+        pendingBefore.current = pending;
+        setQueue(items);
+      }),
+    [],
+  );
 
   const replay = useCallback(async () => {
     if (!navigator.onLine) return;
     try {
-      const result = await replayQueue();
-      if (result.sent) refreshCounts();
+      await replayQueue();
     } catch {
       /* stays queued */
     }
@@ -61,6 +129,7 @@ export function App() {
   useEffect(() => {
     const up = () => {
       setOnline(true);
+      setDataTick((n) => n + 1); // the lists were the copies kept offline: fetch them again
       replay();
     };
     const down = () => setOnline(false);
@@ -99,9 +168,15 @@ export function App() {
     };
   }, [auth]);
 
+  // a new detail starts at its top (the pane scrolls on its own at a desk)
+  useEffect(() => {
+    detailRef.current?.scrollTo?.(0, 0);
+  }, [loc.path]);
+
   /** After the user's first decision: a sensible moment to offer notifications. */
   const afterDecision = useCallback(async () => {
     refreshCounts();
+    setDataTick((n) => n + 1);
     if ((await pushState()) !== "default") return;
     if (await kvGet("pushAsked")) return;
     await kvSet("pushAsked", true);
@@ -127,79 +202,127 @@ export function App() {
   }
   if (loc.path === "/login") navigate("/", { replace: true });
 
-  const docMatch = loc.path.match(/^\/documents\/(\d+)/);
-  const ctx = { auth, counts, queue, online, refreshCounts, afterDecision, refreshQueue };
-  let screen;
-  if (docMatch) screen = <DocumentView id={Number(docMatch[1])} {...ctx} />;
-  else if (loc.path === "/notifications") screen = <Notifications {...ctx} />;
-  else if (loc.path === "/devices") screen = <Devices {...ctx} />;
-  else if (loc.path === "/settings") screen = <Settings {...ctx} onAuth={setAuth} />;
-  else screen = <Inbox {...ctx} search={loc.search} />;
+  const roles = rolesOf(auth.user);
+  const nav = sections(roles);
+  const screen = screenFor(loc.path);
+  const ctx = { auth, roles, counts, queue, online, refreshCounts, afterDecision, refreshQueue, dataTick, desk };
+
+  if (screen.list && !screen.detail) lastList = { path: screen.list, search: loc.search };
+  const listSearch = screen.detail ? (lastList.path === screen.list ? lastList.search : "") : loc.search;
+  const List = screen.list ? LISTS[screen.list] : null;
+  const listPane = List && <List {...ctx} search={listSearch} selected={screen.id} />;
+  const Detail = screen.detail;
+  const detailPane = Detail && <Detail key={loc.path} id={screen.id} {...ctx} search={loc.search} />;
+  const Page = screen.page;
+
+  let body;
+  if (Page) body = <Page {...ctx} onAuth={setAuth} search={loc.search} />;
+  else if (desk) {
+    body = (
+      <div class="split">
+        <div class="pane pane-list">{listPane}</div>
+        <div class="pane pane-detail" ref={detailRef}>
+          {detailPane || <p class="empty">{t("pickOne")}</p>}
+        </div>
+      </div>
+    );
+  } else body = detailPane || listPane;
+
+  // the bottom navigation on a phone's section screens (a detail has its own bar)
+  const bottomNav = !desk && !Detail && nav.length > 1 && (Boolean(List) || Page === Registers);
+  const isRoot = Boolean(List && !Detail) || Page === Registers;
 
   return (
     <>
       <a class="skip-link" href="#main">
         {t("skipToContent")}
       </a>
-      <TopBar counts={counts} online={online} queue={queue} path={loc.path} />
-      <main id="main" tabIndex={-1}>
-        {screen}
+      <TopBar counts={counts} online={online} queue={queue} root={isRoot} nav={desk ? nav : null} path={loc.path} />
+      <main id="main" tabIndex={-1} class={`${desk && !Page ? "main-desk" : ""}${bottomNav ? " with-bottom-nav" : ""}`}>
+        {body}
       </main>
+      {bottomNav && <BottomNav nav={nav} path={loc.path} counts={counts} />}
       {askPush && <PushPrompt onClose={() => setAskPush(false)} />}
       <Toasts />
     </>
   );
 }
 
-function TopBar({ counts, online, queue, path }) {
+function current(href, path) {
+  return href === "/" ? path === "/" || path.startsWith("/documents/") : path.startsWith(href);
+}
+
+function TopBar({ counts, online, queue, root, nav, path }) {
   const unread = counts?.notifications_unread || 0;
   const pending = queue.filter((q) => q.state === "pending").length;
   return (
-    <header class="topbar">
-      {path !== "/" ? (
-        <button
-          type="button"
-          class="icon-button"
-          aria-label={t("back")}
-          onClick={() => (history.length > 1 ? history.back() : navigate("/"))}
-        >
-          <Icon name="back" />
-        </button>
-      ) : (
-        <span class="brand" aria-hidden="true">
-          ✓
-        </span>
-      )}
-      <Link href="/" class="topbar-title">
-        {t("app")}
-      </Link>
-      {!online && (
-        <span class="chip chip-offline" role="status">
-          {t("offline")}
-        </span>
-      )}
-      {pending > 0 && (
-        <span class="chip chip-pending" role="status">
-          {t("pendingSend")} · {pending}
-        </span>
-      )}
-      <nav class="topbar-actions" aria-label={t("mainNav")}>
-        {/* named by its content, not aria-label: the visible count is part of the name */}
-        <Link href="/notifications" class="icon-button">
-          <Icon name="bell" />
-          <span class="visually-hidden">{t("notifications")}</span>{" "}
-          {unread > 0 && (
-            <span class="badge">
-              {unread > 99 ? "99+" : unread}
-              <span class="visually-hidden"> {t("unread").toLowerCase()}</span>
-            </span>
-          )}
+    <>
+      <header class="topbar">
+        {!root ? (
+          <button
+            type="button"
+            class="icon-button"
+            aria-label={t("back")}
+            onClick={() => (history.length > 1 ? history.back() : navigate("/"))}
+          >
+            <Icon name="back" />
+          </button>
+        ) : (
+          <span class="brand" aria-hidden="true">
+            ✓
+          </span>
+        )}
+        <Link href="/" class="topbar-title">
+          {t("app")}
         </Link>
-        <Link href="/settings" class="icon-button" aria-label={t("settings")}>
-          <Icon name="gear" />
-        </Link>
-      </nav>
-    </header>
+        {nav && (
+          <nav class="topbar-sections" aria-label={t("sections")}>
+            {nav.map((s) => (
+              <Link key={s.href} href={s.href} class="topbar-section" aria-current={current(s.href, path) ? "page" : undefined}>
+                {t(s.label)}
+              </Link>
+            ))}
+          </nav>
+        )}
+        <nav class="topbar-actions" aria-label={t("mainNav")}>
+          {/* named by its content, not aria-label: the visible count is part of the name */}
+          <Link href="/notifications" class="icon-button">
+            <Icon name="bell" />
+            <span class="visually-hidden">{t("notifications")}</span>{" "}
+            {unread > 0 && (
+              <span class="badge">
+                {unread > 99 ? "99+" : unread}
+                <span class="visually-hidden"> {t("unread").toLowerCase()}</span>
+              </span>
+            )}
+          </Link>
+          <Link href="/settings" class="icon-button" aria-label={t("settings")}>
+            <Icon name="gear" />
+          </Link>
+        </nav>
+      </header>
+      {(!online || pending > 0) && (
+        <p class="status-strip" role="status" aria-label={t("statusLine")}>
+          {!online && <span class="chip chip-offline">{t("offline")}</span>}
+          {pending > 0 && <span class="chip chip-pending">{t("pendingCount", { n: pending })}</span>}
+        </p>
+      )}
+    </>
   );
 }
 
+function BottomNav({ nav, path, counts }) {
+  return (
+    <nav class="bottom-nav" aria-label={t("sections")}>
+      {nav.map((s) => (
+        <Link key={s.href} href={s.href} class="bottom-nav-item" aria-current={current(s.href, path) ? "page" : undefined}>
+          <Icon name={s.icon} size={22} />
+          <span class="bottom-nav-label">{t(s.label)}</span>
+          {s.href === "/" && counts?.waiting > 0 && (
+            <span class="badge bottom-nav-badge">{counts.waiting > 99 ? "99+" : counts.waiting}</span>
+          )}
+        </Link>
+      ))}
+    </nav>
+  );
+}

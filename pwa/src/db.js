@@ -1,5 +1,5 @@
 // IndexedDB, shared by the page and the service worker (both import this module).
-//   kv     — tokens, settings (language), small flags
+//   kv     — tokens, settings (language), small flags, the index of kept page images
 //   cache  — JSON answers of GET requests, by URL (offline reading)
 //   images — page images (Blobs), by URL
 //   queue  — decisions taken offline, replayed when the network returns
@@ -41,6 +41,7 @@ export async function clearUserData() {
   await Promise.all([
     tx.objectStore("kv").delete("auth"),
     tx.objectStore("kv").delete("pushSubscriptionId"),
+    tx.objectStore("kv").delete("imageIndex"),
     tx.objectStore("cache").clear(),
     tx.objectStore("images").clear(),
     tx.objectStore("queue").clear(),

@@ -415,6 +415,24 @@ def test_progress_reports_carry_files(client, world, app):
     r = attach(head, [(b"MZ\x90\x00 an executable", "virus.exe")])
     assert r.status_code == 422
     assert count_rows(app, "assignment_progress_files") == rows
+    # a photo from the phone's camera (issue 14: progress with files or photos)
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, "JPEG")
+    photo = buf.getvalue()
+    r = attach(head, [(photo, "hien-truong.jpg")])
+    assert r.status_code == 201, r.json
+    shot = next(f for f in r.json["progress_reports"][0]["files"] if f["filename"].endswith("jpg"))
+    assert shot["content_type"] == "image/jpeg"
+    got = client.get(f"/api/assignments/{lead}/progress-files/{shot['id']}", headers=leader.headers)
+    assert got.status_code == 200 and got.data == photo
+    assert got.headers["Content-Type"].startswith("image/jpeg")
+    # ... but a document's attachments stay PDF or office files
+    from tests.conftest import upload_document
+
+    r = upload_document(client, world["specialist"], attachments=[(photo, "anh.jpg")])
+    assert r.status_code == 422 and r.json["code"] == "file-type-not-allowed"
     # only whoever answers for the assignment attaches; another org sees nothing
     assert attach(world["specialist_vx"], [(report, "x.pdf")]).status_code in (403, 404)
     outsider = client.get(

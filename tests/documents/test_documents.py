@@ -331,3 +331,69 @@ def test_pages_are_served_as_images_sized_for_the_phone(client, world):
     )
     assert r.status_code == 422 and r.json["code"] == "not-pdf"
     assert client.get(f"{url}/1", headers=world["outsider"].headers).status_code == 404
+
+
+def test_drafting_unit_is_one_of_the_drafters_units(client, world):
+    """A specialist who works in two units chooses which one drafts; not a unit of
+    someone else (issue 14: the new-draft form's drafting unit)."""
+    admin = world["admin"]
+    r = client.post(
+        f"/api/organisations/{world.org_a}/users",
+        json={
+            "username": "chuyenvien.hai",
+            "full_name": "Lý Văn Hai",
+            "password": "mật-khẩu-dài-đủ",
+            "memberships": [
+                {"unit_id": world.units["A.KT"], "role": "specialist"},
+                {"unit_id": world.units["A.VX"], "role": "specialist"},
+            ],
+        },
+        headers=admin.headers,
+    )
+    assert r.status_code == 201, r.json
+    token = client.post(
+        "/api/auth/login",
+        json={"username": "chuyenvien.hai", "password": "mật-khẩu-dài-đủ", "device_name": "t"},
+    ).json["access_token"]
+    two = world["specialist"].__class__(
+        id=r.json["id"],
+        username="chuyenvien.hai",
+        full_name="Lý Văn Hai",
+        role="specialist",
+        organisation_id=world.org_a,
+        unit_id=world.units["A.KT"],
+        token=token,
+    )
+    default = upload_document(client, two).json
+    assert default["unit_id"] == world.units["A.KT"]
+    assert default["unit"]["name"] == "Phòng Kinh tế"
+    chosen = upload_document(client, two, unit_id=world.units["A.VX"])
+    assert chosen.status_code == 201 and chosen.json["unit"]["name"] == "Phòng Văn hóa - Xã hội"
+    # not a unit of hers: refused, nothing stored
+    other = upload_document(client, world["specialist"], unit_id=world.units["A.VX"])
+    assert other.status_code == 422 and "unit_id" in other.json["errors"]
+    # changed while it is a draft, to another of her units only
+    url = f"/api/documents/{default['id']}"
+    moved = client.patch(
+        url,
+        json={"unit_id": world.units["A.VX"]},
+        headers={**two.headers, "If-Match": default["etag"]},
+    )
+    assert moved.status_code == 200 and moved.json["unit"]["abbreviation"] == "VX"
+    refused = client.patch(
+        url,
+        json={"unit_id": world.units["A.VP"]},
+        headers={**two.headers, "If-Match": moved.json["etag"]},
+    )
+    assert refused.status_code == 422
+
+
+def test_listing_only_mine(client, world):
+    """?mine=true: the documents I drafted, not those I see as the unit's head."""
+    mine = upload_document(client, world["head"], subject="Dự thảo của trưởng phòng").json["id"]
+    theirs = upload_document(client, world["specialist"]).json["id"]
+    head = world["head"].headers
+    everything = client.get("/api/documents", headers=head).json["items"]
+    assert {d["id"] for d in everything} == {mine, theirs}
+    only = client.get("/api/documents", query_string={"mine": "true"}, headers=head).json
+    assert [d["id"] for d in only["items"]] == [mine]

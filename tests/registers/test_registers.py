@@ -213,3 +213,48 @@ def test_registered_incoming_goes_to_the_leader_for_an_instruction(client, world
         headers=leader.headers,
     )
     assert r.status_code == 201
+
+
+def test_issue_preview_shows_the_next_number_without_taking_it(client, world):
+    """Issue 14, the clerk's issue screen: the number issuing would give, the date, the
+    signer; nothing is taken until the issue itself; only the clerk whose step waits."""
+    first = at_issue_step(client, world, subject="Về việc A")
+    second = at_issue_step(client, world, subject="Về việc B")
+    clerk = world["clerk"]
+    preview = client.get(f"/api/documents/{first}/issue-preview", headers=clerk.headers)
+    assert preview.status_code == 200, preview.json
+    body = preview.json
+    assert body["number"] == 1 and body["number_symbol"] == "01/UBND-KT"
+    assert body["signer_name"] == "Lê Thị Hồng Hạnh" and body["seal"] is False
+    assert body["series"] == "normal" and body["year"] == datetime.now(UTC).year
+    again = client.get(f"/api/documents/{second}/issue-preview", headers=clerk.headers).json
+    assert again["number"] == 1  # a preview takes nothing
+    assert act(client, clerk, second, "issue").json["number_symbol"] == "01/UBND-KT"
+    after = client.get(f"/api/documents/{first}/issue-preview", headers=clerk.headers).json
+    assert after["number_symbol"] == "02/UBND-KT"
+    # not the clerk's step: 403; issued already: 409
+    r = client.get(f"/api/documents/{first}/issue-preview", headers=world["leader"].headers)
+    assert r.status_code == 403
+    r = client.get(f"/api/documents/{second}/issue-preview", headers=clerk.headers)
+    assert r.status_code == 409
+
+
+def test_register_filter_finds_number_subject_or_sender(client, world):
+    year = datetime.now(UTC).year
+    for subject in ("Về việc phòng chống bão", "Về việc tổ chức hội nghị"):
+        doc = at_issue_step(client, world, subject=subject)
+        issued = act(client, world["clerk"], doc, "issue", recipients="Sở Tài chính")
+        assert issued.status_code == 200
+
+    def found(q: str) -> list[str]:
+        r = client.get(
+            f"/api/registers/outgoing?organisation_id={world.org_a}&year={year}&q={q}",
+            headers=world["clerk"].headers,
+        )
+        assert r.status_code == 200, r.json
+        return [e["type_and_subject"] for e in r.json["items"]]
+
+    assert found("hội nghị") == ["Công văn: Về việc tổ chức hội nghị"]
+    assert len(found("02/UBND")) == 1
+    assert len(found("Tài chính")) == 2
+    assert found("không có") == []

@@ -204,3 +204,103 @@ def test_notifications_can_be_read(client, world):
     )
     r = client.post("/api/notifications/read-all", headers=world["head"].headers)
     assert r.json == {"marked": 1}
+
+
+def registered_for(client, world, leader, *, urgency="normal", number="1/BKHĐT-TH") -> int:
+    """The clerk registers an incoming document and sends it to ``leader`` to instruct."""
+    clerk = world["clerk"]
+    doc = upload_document(client, clerk, direction="incoming", urgency=urgency).json["id"]
+    r = act(
+        client,
+        clerk,
+        doc,
+        "register-incoming",
+        sender_name="Bộ Kế hoạch và Đầu tư",
+        sender_code="000.00.00.G11",
+        number_symbol=number,
+        document_date="2026-10-20",
+        send_to_user_id=leader.id,
+    )
+    assert r.status_code == 200, r.json
+    return doc
+
+
+def test_incoming_sent_to_a_leader_waits_in_her_inbox_until_she_instructs(client, world):
+    """Point 9 of issue 14: an incoming document sent for an instruction is in the
+    leader's Chờ xử lý (in the one urgent-first order with her route work, across cursor
+    pages) and its badge; once she writes the instruction it moves to Đã xử lý."""
+    leader = world["leader"]
+    routed = submitted_draft(client, world)
+    act(client, world["head"], routed, "approve")  # now at the leader's sign step
+    incoming = registered_for(client, world, leader)
+    urgent = registered_for(client, world, leader, urgency="thuong_khan", number="2/BKHĐT-TH")
+
+    page = client.get("/api/inbox/waiting", headers=leader.headers)
+    assert ids(page) == [urgent, routed, incoming]
+    kinds = {i["document"]["id"]: i["step"]["kind"] for i in page.json["items"]}
+    assert kinds == {urgent: "instruct", routed: "sign", incoming: "instruct"}
+    item = next(i for i in page.json["items"] if i["document"]["id"] == incoming)
+    assert item["sender"] == "Bộ Kế hoạch và Đầu tư"
+    assert item["step"]["label"] == "Cho ý kiến chỉ đạo" and item["arrived_at"].endswith("+07:00")
+    routed_item = next(i for i in page.json["items"] if i["document"]["id"] == routed)
+    assert routed_item["sender"] == "Đặng Văn Hùng — Phòng Kinh tế"
+    assert routed_item["document"]["unit"]["name"] == "Phòng Kinh tế"
+
+    seen, cursor = [], None
+    while True:
+        url = "/api/inbox/waiting?limit=1" + (f"&cursor={cursor}" if cursor else "")
+        r = client.get(url, headers=leader.headers)
+        seen += ids(r)
+        cursor = r.json["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [urgent, routed, incoming]
+    # Chờ ký is the route's sign work only
+    assert ids(client.get("/api/inbox/waiting?step_kind=sign", headers=leader.headers)) == [routed]
+    counts = client.get("/api/inbox/counts", headers=leader.headers).json
+    assert counts["waiting"] == 3 and counts["waiting_instruct"] == 2
+    assert counts["waiting_urgent"] == 1
+    # nobody else waits for it
+    assert ids(client.get("/api/inbox/waiting", headers=world["leader2"].headers)) == []
+
+    r = client.post(
+        f"/api/documents/{incoming}/instructions",
+        json={"text": "Giao Phòng Kinh tế nghiên cứu, tham mưu."},
+        headers=leader.headers,
+    )
+    assert r.status_code == 201, r.json
+    assert ids(client.get("/api/inbox/waiting", headers=leader.headers)) == [urgent, routed]
+    assert client.get("/api/inbox/counts", headers=leader.headers).json["waiting_instruct"] == 1
+    assert ids(client.get("/api/inbox/done", headers=leader.headers)) == [incoming]
+    # the register action names who it was sent to, with the register entry
+    events = client.get(f"/api/documents/{incoming}/timeline", headers=leader.headers).json
+    register = next(e for e in events if e.get("action") == "register")
+    assert register["target"]["full_name"] == leader.full_name
+    assert register["registration"]["sender_name"] == "Bộ Kế hoạch và Đầu tư"
+    assert register["registration"]["number"] == 1
+    assert register["registration"]["number_symbol"] == "1/BKHĐT-TH"
+
+
+def test_submitted_says_where_each_document_is_and_why_one_came_back(client, world):
+    specialist = world["specialist"].headers
+    at_head = submitted_draft(client, world)
+    at_leader = submitted_draft(client, world)
+    act(client, world["head"], at_leader, "approve")
+    returned = submitted_draft(client, world)
+    act(client, world["head"], returned, "return", reason="Bổ sung số liệu quý III.")
+
+    items = {
+        i["document"]["id"]: i
+        for i in client.get("/api/inbox/submitted", headers=specialist).json["items"]
+    }
+    head_pos = items[at_head]["position"]
+    assert head_pos["step"]["kind"] == "review" and head_pos["holders"] == ["Hoàng Thị Lan"]
+    assert head_pos["since"].endswith("+07:00")
+    leader_pos = items[at_leader]["position"]
+    assert leader_pos["step"]["kind"] == "sign"
+    assert leader_pos["holders"] == ["Lê Thị Hồng Hạnh"]
+    assert items[at_head]["returned"] is None
+    back = items[returned]
+    assert back["position"] is None
+    assert back["returned"]["reason"] == "Bổ sung số liệu quý III."
+    assert back["returned"]["by"]["full_name"] == "Hoàng Thị Lan"

@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { load, request } from "../api.js";
 import { E } from "../endpoints.js";
 import { fmtDate, fmtDateTime, problemText, t } from "../i18n.js";
+import "../strings/doc.js";
 import { Sheet } from "../ui.jsx";
 
 /** Document states a document can be assigned in (backend/assignments ASSIGNABLE). */

@@ -3,6 +3,7 @@ import { logout, request } from "../api.js";
 import { E } from "../endpoints.js";
 import { fmtDateTime, problemText, t } from "../i18n.js";
 import { ErrorBox, Spinner, toast } from "../ui.jsx";
+import "../strings/settings.js";
 
 export function Devices() {
   const [devices, setDevices] = useState(/** @type {any[]|null} */ (null));

@@ -1,26 +1,46 @@
-// One document: metadata first, then the pages as images, attachments, signatures, the
-// timeline, and — when it waits for me — the decision bar at the bottom (one hand).
-import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, downloadFile, imageURL, load, newKey, request } from "../api.js";
+// One document: metadata first, then the pages as images, attachments, processing,
+// signatures, the timeline, and — when it waits for me — the decision bar at the bottom
+// (one hand). What the bar offers depends on the step (review, consult, sign, issue), on
+// an incoming document sent to me for an instruction, and on my being its drafter.
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, downloadFile, load, newKey, request } from "../api.js";
 import { E } from "../endpoints.js";
-import { fmtDate, fmtDateTime, getLang, problemText, t } from "../i18n.js";
-import { dropItem, enqueue, QUEUEABLE, retryItem } from "../queue.js";
+import { addProblemCodes, fmtDate, fmtDateTime, problemText, t } from "../i18n.js";
+import { enqueue, QUEUEABLE } from "../queue.js";
 import { waitingSteps } from "../store.js";
-import { ErrorBox, navigate, OverdueMark, Sheet, Spinner, toast, UrgencyMark } from "../ui.jsx";
+import { ErrorBox, Icon, navigate, OverdueMark, Sheet, Spinner, toast, UrgencyMark } from "../ui.jsx";
 import { ASSIGNABLE, AssignSheet, mayAssign, Processing } from "./Assign.jsx";
+import { ForwardSheet, QueueNotice, TextSheet } from "./Decide.jsx";
+import { Signatures, Timeline } from "./DocSections.jsx";
+import { Pages } from "./Pages.jsx";
 import { SignFlow } from "./Sign.jsx";
+import "../strings/doc.js";
+
+addProblemCodes({
+  "already-acted": "errAlreadyActed",
+  "route-missing": "errRouteMissing",
+  "route-actor-missing": "errRouteActorMissing",
+  "signature-required": "errSignatureRequired",
+  "not-your-step": "errNotYourStep",
+});
 
 const DONE_TEXT = {
   approve: "doneApprove",
   return: "doneReturn",
   instruction: "doneInstruction",
   forward: "doneForward",
+  reply: "doneReply",
+  submit: "doneSubmit",
+  withdraw: "doneWithdraw",
 };
-const ACTION_NAME = {
-  approve: "actApprove",
-  return: "actReturn",
-  instruction: "actInstruction",
-  forward: "actForward",
+const ENDPOINT = {
+  approve: E.approve,
+  return: E.return,
+  forward: E.forward,
+  instruction: E.instruction,
+  reply: E.reply,
+  submit: E.submit,
+  withdraw: E.withdraw,
 };
 
 export function DocumentView({ id, auth, queue, afterDecision }) {
@@ -29,7 +49,6 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
   const [error, setError] = useState("");
   const [route, setRoute] = useState(/** @type {any} */ (undefined));
   const [timeline, setTimeline] = useState(/** @type {any[]|null} */ (null));
-  const [units, setUnits] = useState(/** @type {Map<number,string>|null} */ (null));
   const [sheet, setSheet] = useState(/** @type {string|null} */ (null));
   const [tick, setTick] = useState(0);
   const [assigned, setAssigned] = useState(/** @type {any} */ (null));
@@ -48,11 +67,6 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
     load(E.timeline, [id])
       .then((r) => live && setTimeline(r.data))
       .catch(() => live && setTimeline([]));
-    if (orgId) {
-      load(E.units, [orgId])
-        .then((r) => live && setUnits(new Map(r.data.map((u) => [u.id, u.name]))))
-        .catch(() => live && setUnits(new Map()));
-    }
     return () => (live = false);
   }, [id, tick]);
 
@@ -69,19 +83,29 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
   }, [id, assignable, tick]);
 
   if (error && !doc) return <ErrorBox text={error} onRetry={() => setTick(tick + 1)} />;
-  // shown once what the first screen shows is there (the sender's name comes from the
-  // timeline and the units, the decision bar from the route): nothing moves afterwards
-  const ready = doc && route !== undefined && timeline !== null && (units !== null || !orgId);
+  // shown once what the first screen shows is there (the sender comes from the timeline,
+  // the decision bar from the route): nothing moves afterwards
+  const ready = doc && route !== undefined && timeline !== null;
   if (!ready) return <Spinner />;
 
+  const incoming = doc.direction === "incoming";
   const myStep = findMyStep(route, me?.id) || (doc.status === "in_review" ? waitingSteps.get(id)?.step : null);
   const mine = queue.filter((x) => x.documentId === id);
   const pending = mine.filter((x) => x.state === "pending");
-  const canDecide = Boolean(myStep) && doc.status === "in_review" && pending.length === 0;
+  const acting = ["in_review", "signed"].includes(doc.status);
+  const canDecide = Boolean(myStep) && acting && pending.length === 0;
   const mainFile = doc.files?.find((f) => f.kind === "main") || doc.files?.[0];
   const attachments = (doc.files || []).filter((f) => f !== mainFile);
-  const drafter = timeline?.find((e) => e.kind === "version")?.actor;
+  const drafter = timeline?.find((e) => e.kind === "version")?.actor || doc.created_by;
+  const iDrafted = (doc.participants || []).some((p) => p.user_id === me?.id && p.role === "drafter");
+  const registration = timeline?.find((e) => e.action === "register")?.registration;
+  const registeredAt = timeline?.find((e) => e.action === "register")?.at;
+  const lastReturn = [...(timeline || [])].reverse().find((e) => e.action === "return");
+  const sentToMe = incoming && doc.status === "registered" && (doc.participants || []).some((p) => p.user_id === me?.id && p.role === "recipient");
   const canAssign = assignable && Boolean(assigned) && !assigned.assignments?.length && mayAssign(me, doc);
+  const drafterBar = iDrafted && !incoming && ["draft", "returned", "in_review"].includes(doc.status) && !canDecide;
+  const clerkRegister = iDrafted && incoming && doc.status === "draft";
+  const hasRoute = Boolean(route?.steps?.length);
 
   /** Take a decision; offline, approve/return/instruction wait in the queue. */
   const decide = async (action, body) => {
@@ -93,8 +117,7 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
       });
     if (!navigator.onLine && QUEUEABLE.has(action)) return queueIt();
     try {
-      const endpoint = { approve: E.approve, return: E.return, forward: E.forward, instruction: E.instruction }[action];
-      await request(endpoint, [id], {
+      await request(ENDPOINT[action], [id], {
         body,
         ifMatch: action === "instruction" ? undefined : doc.etag,
         idempotencyKey: key,
@@ -107,12 +130,13 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
     toast(t(DONE_TEXT[action]), "success");
     waitingSteps.delete(id);
     afterDecision();
-    if (action === "instruction") setTick((n) => n + 1);
+    if (["instruction", "submit", "withdraw"].includes(action)) setTick((n) => n + 1);
     else navigate("/");
   };
 
+  const bar = canDecide || canAssign || sentToMe || drafterBar || clerkRegister;
   return (
-    <article class={`document${canDecide || canAssign ? " with-action-bar" : ""}`}>
+    <article class={`document${bar ? " with-action-bar" : ""}`}>
       {cachedAt > 0 && (
         <p class="notice" role="status">
           {t("offlineBanner")} {t("savedAt", { time: fmtDateTime(new Date(cachedAt).toISOString()) })}
@@ -121,11 +145,21 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
       {mine.map((item) => (
         <QueueNotice key={item.id} item={item} doc={doc} onChanged={() => setTick((n) => n + 1)} />
       ))}
+      {iDrafted && doc.status === "returned" && lastReturn && (
+        <div class="notice notice-conflict returned-banner" role="alert">
+          <p>
+            <strong>{t("returnedBy", { name: lastReturn.actor?.full_name || "", time: fmtDateTime(lastReturn.at) })}</strong>
+          </p>
+          <blockquote>{lastReturn.text}</blockquote>
+          <p class="help">{t("returnedHelp")}</p>
+        </div>
+      )}
 
       <header class="doc-head">
         <div class="doc-marks">
           <UrgencyMark urgency={doc.urgency} />
           <OverdueMark overdue={isOverdue(doc)} />
+          {doc.secrecy && doc.secrecy !== "normal" && <span class="mark mark-urgent">{t(`secrecy_${doc.secrecy}`)}</span>}
           {doc.status && <span class="mark mark-status">{t(`status_${doc.status}`)}</span>}
         </div>
         <h1 class="doc-title">{doc.subject}</h1>
@@ -134,16 +168,43 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
       <dl class="meta">
         <dt>{t("type")}</dt>
         <dd>{doc.document_type?.name || "—"}</dd>
-        <dt>{t("numberSymbol")}</dt>
-        <dd>{doc.number_symbol || <span class="muted">{t("notNumbered")}</span>}</dd>
-        <dt>{t("subject")}</dt>
-        <dd>{doc.subject}</dd>
-        <dt>{t("from")}</dt>
-        <dd>
-          {[units?.get(doc.unit_id), drafter && `${drafter.full_name}${drafter.position_title ? ` (${drafter.position_title})` : ""}`]
-            .filter(Boolean)
-            .join(" — ") || "—"}
-        </dd>
+        {incoming ? (
+          <>
+            <dt>{t("senderAgency")}</dt>
+            <dd>{registration?.sender_name || "—"}</dd>
+            <dt>{t("numberSymbol")}</dt>
+            <dd>{doc.number_symbol || "—"}</dd>
+            {registration?.document_date && (
+              <>
+                <dt>{t("documentDate")}</dt>
+                <dd>{fmtDate(registration.document_date)}</dd>
+              </>
+            )}
+            <dt>{t("incomingNumber")}</dt>
+            <dd>
+              {registration ? (
+                <>
+                  {String(registration.number).padStart(2, "0")}
+                  {registeredAt && <span class="muted"> · {fmtDateTime(registeredAt)}</span>}
+                </>
+              ) : (
+                <span class="muted">{t("notRegistered")}</span>
+              )}
+            </dd>
+          </>
+        ) : (
+          <>
+            <dt>{t("numberSymbol")}</dt>
+            <dd>{doc.number_symbol || <span class="muted">{t("notNumbered")}</span>}</dd>
+            <dt>{t("draftingUnit")}</dt>
+            <dd>{doc.unit?.name || "—"}</dd>
+            <dt>{t("drafter")}</dt>
+            <dd>
+              {drafter?.full_name || "—"}
+              {drafter?.position_title && <span class="muted"> ({drafter.position_title})</span>}
+            </dd>
+          </>
+        )}
         <dt>{t("deadline")}</dt>
         <dd class={isOverdue(doc) ? "text-urgent" : ""}>{doc.due_date ? fmtDate(doc.due_date) : t("noDeadline")}</dd>
         <dt>{t("urgency")}</dt>
@@ -153,7 +214,6 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
       {mainFile && (
         <section aria-labelledby="pages-title">
           <h2 id="pages-title">{t("pages")}</h2>
-          <p class="help">{t("zoomHint")}</p>
           <Pages docId={id} file={mainFile} />
           <button type="button" class="button button-block" onClick={() => downloadFile(id, mainFile).catch((e) => toast(problemText(e), "error"))}>
             ⬇ {t("downloadPdf")}
@@ -168,7 +228,7 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
             {attachments.map((f) => (
               <li key={f.id}>
                 <button type="button" class="link-button" onClick={() => downloadFile(id, f).catch((e) => toast(problemText(e), "error"))}>
-                  📎 {f.filename} <span class="muted">({Math.ceil((f.size || 0) / 1024)} KB)</span>
+                  <Icon name="clip" size={20} /> {f.filename} <span class="muted">({Math.ceil((f.size || 0) / 1024)} KB)</span>
                 </button>
               </li>
             ))}
@@ -178,7 +238,7 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
 
       <Processing data={assigned} />
 
-      <Signatures id={id} />
+      <Signatures id={id} version={doc.current_version} />
 
       <section aria-labelledby="tl-title">
         <h2 id="tl-title">{t("timeline")}</h2>
@@ -191,27 +251,93 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
             <button type="button" class="button button-primary" onClick={() => setSheet("sign")}>
               {t("actSign")}
             </button>
+          ) : myStep.kind === "consult" ? (
+            <button type="button" class="button button-primary" onClick={() => setSheet("reply")}>
+              {t("actReply")}
+            </button>
+          ) : myStep.kind === "issue" ? (
+            <button type="button" class="button button-primary" onClick={() => navigate(`/documents/${id}/issue`)}>
+              {t("actIssue")}
+            </button>
           ) : (
             <button type="button" class="button button-primary" onClick={() => setSheet("approve")}>
               {t("actApprove")}
             </button>
           )}
-          <button type="button" class="button" onClick={() => setSheet("return")}>
-            {t("actReturn")}
-          </button>
-          <button type="button" class="button" onClick={() => setSheet("instruction")}>
-            {t("actInstruction")}
-          </button>
+          {myStep.kind !== "consult" && (
+            <button type="button" class="button" onClick={() => setSheet("return")}>
+              {t("actReturn")}
+            </button>
+          )}
+          {myStep.kind !== "issue" && (
+            <button type="button" class="button" onClick={() => setSheet("instruction")}>
+              {t("actInstruction")}
+            </button>
+          )}
           <button type="button" class="button" onClick={() => setSheet("more")} aria-haspopup="dialog">
             {t("actMore")}
           </button>
         </div>
       )}
-
-      {canAssign && !canDecide && (
+      {!canDecide && (sentToMe || canAssign) && (
         <div class="action-bar" role="toolbar" aria-label={t("documentTitle")}>
-          <button type="button" class="button button-primary" onClick={() => setSheet("assign")}>
-            {t("actAssign")}
+          {sentToMe && (
+            <button type="button" class={`button${canAssign ? "" : " button-primary"}`} onClick={() => setSheet("instruction")}>
+              {t("actInstruction")}
+            </button>
+          )}
+          {canAssign && (
+            <button type="button" class="button button-primary" onClick={() => setSheet("assign")}>
+              {t("actAssign")}
+            </button>
+          )}
+        </div>
+      )}
+      {drafterBar && (
+        <div class="action-bar" role="toolbar" aria-label={t("documentTitle")}>
+          {doc.status === "in_review" ? (
+            <button type="button" class="button" onClick={() => setSheet("withdraw")}>
+              {t("actWithdraw")}
+            </button>
+          ) : (
+            <>
+              {doc.status === "returned" ? (
+                <button type="button" class="button button-primary" onClick={() => navigate(`/documents/${id}/edit?revise=1`)}>
+                  {t("uploadRevised")}
+                </button>
+              ) : (
+                <button
+                  type="button"
+                  class="button button-primary"
+                  onClick={() => (hasRoute ? setSheet("submit") : navigate(`/documents/${id}/route`))}
+                >
+                  {hasRoute ? t("actSubmit") : t("actRoute")}
+                </button>
+              )}
+              {doc.status === "returned" ? (
+                <button type="button" class="button" onClick={() => setSheet("submit")}>
+                  {t("resubmit")}
+                </button>
+              ) : (
+                <>
+                  {hasRoute && (
+                    <button type="button" class="button" onClick={() => navigate(`/documents/${id}/route`)}>
+                      {t("actRoute")}
+                    </button>
+                  )}
+                  <button type="button" class="button" onClick={() => navigate(`/documents/${id}/edit`)}>
+                    {t("actEdit")}
+                  </button>
+                </>
+              )}
+            </>
+          )}
+        </div>
+      )}
+      {clerkRegister && (
+        <div class="action-bar" role="toolbar" aria-label={t("documentTitle")}>
+          <button type="button" class="button button-primary" onClick={() => navigate(`/documents/${id}/register`)}>
+            {t("actRegister")}
           </button>
         </div>
       )}
@@ -235,6 +361,37 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
           submit={t("actApprove")}
           onClose={() => setSheet(null)}
           onSubmit={(text) => decide("approve", { comment: text })}
+        />
+      )}
+      {sheet === "reply" && (
+        <TextSheet
+          title={t("replyTitle")}
+          label={t("replyText")}
+          required={t("textRequired")}
+          submit={t("send")}
+          onClose={() => setSheet(null)}
+          onSubmit={(text) => decide("reply", { comment: text })}
+        />
+      )}
+      {sheet === "submit" && (
+        <TextSheet
+          title={doc.status === "returned" ? t("resubmitTitle") : t("submitTitle")}
+          label={t("commentOptional")}
+          warning={t("submitHelp", { steps: (route?.steps || []).map((s) => s.label).join(" → ") })}
+          submit={doc.status === "returned" ? t("resubmit") : t("actSubmit")}
+          onClose={() => setSheet(null)}
+          onSubmit={(text) => decide("submit", { comment: text })}
+        />
+      )}
+      {sheet === "withdraw" && (
+        <TextSheet
+          title={t("withdrawTitle")}
+          label={t("commentOptional")}
+          warning={t("withdrawHelp")}
+          submit={t("actWithdraw")}
+          danger
+          onClose={() => setSheet(null)}
+          onSubmit={(text) => decide("withdraw", { comment: text })}
         />
       )}
       {sheet === "return" && (
@@ -268,6 +425,11 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
                 {t("actApprove")}
               </button>
             )}
+            {myStep?.kind === "issue" && (
+              <button type="button" class="button button-block" onClick={() => setSheet("instruction")}>
+                {t("actInstruction")}
+              </button>
+            )}
             <button type="button" class="button button-block" onClick={() => setSheet("forward")}>
               {t("actForward")}
             </button>
@@ -297,7 +459,7 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
 }
 
 function isOverdue(doc) {
-  if (!doc.due_date || ["issued", "approved", "registered"].includes(doc.status)) return false;
+  if (!doc.due_date || ["issued", "approved", "registered", "refused"].includes(doc.status)) return false;
   const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Ho_Chi_Minh" }).format(new Date());
   return doc.due_date < today;
 }
@@ -308,343 +470,5 @@ function findMyStep(route, userId) {
     route.steps.find(
       (s) => s.status === "active" && (s.assignments || []).some((a) => a.user_id === userId && a.status === "waiting"),
     ) || null
-  );
-}
-
-// -- pages ------------------------------------------------------------------------------
-
-function Pages({ docId, file }) {
-  const ref = useRef(null);
-  const [width, setWidth] = useState(0);
-  useEffect(() => {
-    const w = ref.current?.clientWidth || document.documentElement.clientWidth || 390;
-    setWidth(Math.max(200, Math.min(1600, Math.round(w))));
-  }, []);
-  const total = file.page_count || 1;
-  const dpr = Math.round(Math.min(4, Math.max(1, window.devicePixelRatio || 1)) * 4) / 4;
-  return (
-    <div class="pages" ref={ref}>
-      {/* the placeholders at once (A4 high): the sections below never move down */}
-      {Array.from({ length: total }, (_, i) => (
-        <PageImage key={i} docId={docId} fileId={file.id} n={i + 1} total={total} width={width} dpr={dpr} />
-      ))}
-    </div>
-  );
-}
-
-function PageImage({ docId, fileId, n, total, width, dpr }) {
-  const ref = useRef(null);
-  const [src, setSrc] = useState("");
-  const [failed, setFailed] = useState(false);
-  const [attempt, setAttempt] = useState(0);
-  const [size, setSize] = useState(/** @type {[number, number]|null} */ (null));
-  useEffect(() => {
-    if (!width) return; // measured after the first render
-    let url = "";
-    let live = true;
-    const fetchIt = () =>
-      imageURL(E.page, [docId, fileId, n], { width, dpr })
-        .then(async (u) => {
-          // its size first, so the <img> takes its final height at once
-          const probe = new Image();
-          probe.src = u;
-          await probe.decode().catch(() => {});
-          if (!live) return URL.revokeObjectURL(u);
-          setSize(probe.naturalWidth ? [probe.naturalWidth, probe.naturalHeight] : null);
-          setSrc((url = u));
-        })
-        .catch(() => live && setFailed(true));
-    const el = ref.current;
-    let io;
-    if (el && "IntersectionObserver" in window) {
-      io = new IntersectionObserver(
-        (entries) => {
-          if (entries.some((e) => e.isIntersecting)) {
-            io.disconnect();
-            fetchIt();
-          }
-        },
-        { rootMargin: "600px 0px" },
-      );
-      io.observe(el);
-    } else fetchIt();
-    return () => {
-      live = false;
-      io?.disconnect();
-      if (url) URL.revokeObjectURL(url);
-    };
-  }, [docId, fileId, n, width, dpr, attempt]);
-  return (
-    <figure class={`page${src ? " page-loaded" : ""}`} ref={ref} data-page={n}>
-      {src ? (
-        <img
-          src={src}
-          alt={t("pageOf", { n, total })}
-          width={size ? size[0] : width}
-          height={size ? size[1] : undefined}
-          decoding="async"
-        />
-      ) : failed ? (
-        <div class="page-failed">
-          <p>{t("pageLoadFailed", { n })}</p>
-          <button type="button" class="button" onClick={() => (setFailed(false), setAttempt(attempt + 1))}>
-            {t("retry")}
-          </button>
-        </div>
-      ) : (
-        <div class="page-placeholder" role="img" aria-label={t("pageOf", { n, total })}>
-          {t("page", { n })}
-        </div>
-      )}
-      <figcaption class="visually-hidden">{t("pageOf", { n, total })}</figcaption>
-    </figure>
-  );
-}
-
-// -- signatures ---------------------------------------------------------------------------
-
-function Signatures({ id }) {
-  const [state, setState] = useState(/** @type {any} */ ({ kind: "loading" }));
-  useEffect(() => {
-    load(E.signatures, [id])
-      .then((r) => setState({ kind: "ok", record: r.data }))
-      .catch(() => setState({ kind: "unchecked" })); // 404: not checked (yet)
-  }, [id]);
-  const record = state.record || {};
-  const report = record.report || {};
-  const list = Array.isArray(report.signatures) ? report.signatures : [];
-  const en = getLang() === "en";
-  const overall = (en ? report.verdict_en : report.verdict_vi) || "";
-  return (
-    <section aria-labelledby="sig-title">
-      <h2 id="sig-title">{t("signatures")}</h2>
-      {state.kind === "loading" && <Spinner />}
-      {state.kind === "unchecked" && <p class="muted">{t("sigNotChecked")}</p>}
-      {state.kind === "ok" && (
-        <>
-          {list.length === 0 ? (
-            <p class="muted">{t("sigNone")}</p>
-          ) : (
-            <p>
-              <span class={`mark ${record.ok ? "mark-ok" : "mark-overdue"}`}>{t(record.ok ? "sigValid" : "sigInvalid")}</span> {overall}
-            </p>
-          )}
-          <ul class="plain-list">
-            {list.map((sig, i) => {
-              const good = sig.bottom_line ?? (sig.intact && sig.valid && sig.trusted && !sig.revoked);
-              return (
-                <li key={i} class="sig">
-                  <span class={`mark ${good ? "mark-ok" : "mark-overdue"}`}>{t(good ? "sigValid" : "sigInvalid")}</span>{" "}
-                  {sig.signer && t("sigSignedBy", { name: sig.signer })}
-                  {sig.organisation && <span class="muted"> — {sig.organisation}</span>}{" "}
-                  {sig.signing_time && t("sigAt", { time: fmtDateTime(sig.signing_time) })}
-                  {sig.level && <span class="muted small"> · {t("sigLevel", { level: sig.level })}</span>}
-                  {(en ? sig.verdict_en : sig.verdict_vi) && <p class="muted small">{en ? sig.verdict_en : sig.verdict_vi}</p>}
-                </li>
-              );
-            })}
-          </ul>
-          {record.checked_at && <p class="muted small">{t("sigChecked", { time: fmtDateTime(record.checked_at) })}</p>}
-        </>
-      )}
-    </section>
-  );
-}
-
-// -- timeline -----------------------------------------------------------------------------
-
-function Timeline({ events }) {
-  if (!events.length) return <p class="muted">—</p>;
-  return (
-    <ol class="timeline">
-      {events.map((e, i) => {
-        const what =
-          e.kind === "version"
-            ? t("action_version", { n: e.version_number })
-            : e.kind === "instruction"
-              ? t("action_instruction")
-              : t(`action_${e.action}`) === `action_${e.action}`
-                ? e.action
-                : t(`action_${e.action}`);
-        return (
-          <li key={i}>
-            <p class="tl-when">{fmtDateTime(e.at)}</p>
-            <p>
-              <strong>{what}</strong>
-              {e.target?.full_name && <> {t("to", { name: e.target.full_name })}</>}
-              {" — "}
-              {e.signing_prefix && <>{e.signing_prefix} </>}
-              {e.actor?.full_name}
-              {e.actor?.position_title && <span class="muted"> ({e.actor.position_title})</span>}
-            </p>
-            {e.text && <blockquote>{e.text}</blockquote>}
-            {e.device?.name && <p class="muted small">{t("via", { device: e.device.name })}</p>}
-          </li>
-        );
-      })}
-    </ol>
-  );
-}
-
-// -- decision sheets ----------------------------------------------------------------------
-
-function TextSheet({ title, label, required, warning, phrases, submit, danger, onClose, onSubmit }) {
-  const [text, setText] = useState("");
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [quick, setQuick] = useState(/** @type {any[]} */ ([]));
-  useEffect(() => {
-    if (phrases) load(E.quickPhrases).then((r) => setQuick(r.data || [])).catch(() => {});
-  }, []);
-  const go = async (e) => {
-    e.preventDefault();
-    if (required && !text.trim()) {
-      setError(required);
-      return;
-    }
-    setBusy(true);
-    setError("");
-    try {
-      await onSubmit(text.trim());
-    } catch (err) {
-      setError(problemText(err));
-      setBusy(false);
-    }
-  };
-  return (
-    <Sheet title={title} onClose={onClose} labelledBy="decide-title">
-      <form class="form" onSubmit={go} novalidate>
-        {quick.length > 0 && (
-          <div class="phrases" role="group" aria-label={t("quickPhrases")}>
-            {quick.map((p) => (
-              <button
-                type="button"
-                class="chip-button"
-                key={p.id ?? p.text}
-                onClick={() => setText((old) => (old.trim() ? `${old.trim()} ${p.text}` : p.text))}
-              >
-                {p.text}
-              </button>
-            ))}
-          </div>
-        )}
-        <label for="decide-text">{label}</label>
-        <textarea
-          id="decide-text"
-          rows={4}
-          maxLength={4000}
-          required={Boolean(required)}
-          aria-invalid={Boolean(error)}
-          aria-describedby={error ? "decide-error" : undefined}
-          value={text}
-          onInput={(e) => setText(e.currentTarget.value)}
-        />
-        {warning && <p class="help">{warning}</p>}
-        {error && (
-          <p class="form-error" id="decide-error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" class={`button button-block ${danger ? "button-danger" : "button-primary"}`} disabled={busy}>
-          {submit}
-        </button>
-      </form>
-    </Sheet>
-  );
-}
-
-function ForwardSheet({ orgId, meId, onClose, onSubmit }) {
-  const [people, setPeople] = useState(/** @type {any[]} */ ([]));
-  const [to, setTo] = useState("");
-  const [comment, setComment] = useState("");
-  const [error, setError] = useState("");
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    if (orgId) {
-      load(E.users, [orgId])
-        .then((r) => setPeople((r.data || []).filter((u) => u.id !== meId && u.active !== false)))
-        .catch((e) => setError(problemText(e)));
-    }
-  }, []);
-  const person = people.find((p) => String(p.id) === to);
-  const go = async (e) => {
-    e.preventDefault();
-    if (!person) return setError(t("choosePerson"));
-    setBusy(true);
-    try {
-      await onSubmit({ to_user_id: person.id, comment: comment.trim() });
-    } catch (err) {
-      setError(problemText(err));
-      setBusy(false);
-    }
-  };
-  const title = (u) => u.memberships?.[0]?.position_title;
-  return (
-    <Sheet title={t("forwardTitle")} onClose={onClose} labelledBy="forward-title">
-      <form class="form" onSubmit={go}>
-        <label for="forward-to">{t("forwardTo")}</label>
-        <select id="forward-to" value={to} onChange={(e) => setTo(e.currentTarget.value)} required>
-          <option value="">{t("choosePerson")}</option>
-          {people.map((u) => (
-            <option key={u.id} value={u.id}>
-              {u.full_name}
-              {title(u) ? ` — ${title(u)}` : ""}
-            </option>
-          ))}
-        </select>
-        <label for="forward-comment">{t("commentOptional")}</label>
-        <textarea id="forward-comment" rows={3} maxLength={4000} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
-        {person && <p class="help">{t("forwardConfirm", { name: person.full_name })}</p>}
-        {error && (
-          <p class="form-error" role="alert">
-            {error}
-          </p>
-        )}
-        <button type="submit" class="button button-primary button-block" disabled={busy}>
-          {t("actForward")}
-        </button>
-      </form>
-    </Sheet>
-  );
-}
-
-// -- the offline queue, for this document -------------------------------------------------
-
-function QueueNotice({ item, doc, onChanged }) {
-  const action = t(ACTION_NAME[item.action] || "actApprove");
-  if (item.state === "pending") {
-    return (
-      <p class="notice notice-pending" role="status">
-        <span class="mark mark-pending">{t("pendingSend")}</span> {t("queuedBanner", { action })}
-      </p>
-    );
-  }
-  const resend = async () => {
-    try {
-      const fresh = await request(E.document, [doc.id]);
-      await retryItem(item.id, fresh.etag);
-    } catch (err) {
-      toast(problemText(err), "error");
-    }
-    onChanged();
-  };
-  return (
-    <div class="notice notice-conflict" role="alert">
-      <p>
-        {t("conflictBanner", {
-          action,
-          detail: problemText({ status: item.problem?.status, code: item.problem?.code, detail: item.problem?.detail }),
-        })}
-      </p>
-      <p class="help">{t("conflictHelp")}</p>
-      <div class="row">
-        <button type="button" class="button" onClick={resend}>
-          {t("resend")}
-        </button>
-        <button type="button" class="button button-danger" onClick={() => dropItem(item.id).then(onChanged)}>
-          {t("drop")}
-        </button>
-      </div>
-    </div>
   );
 }

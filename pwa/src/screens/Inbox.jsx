@@ -2,15 +2,19 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { load } from "../api.js";
 import { E } from "../endpoints.js";
 import { fmtDate, fmtDateTime, problemText, t } from "../i18n.js";
+import { lazy } from "../lazy.jsx";
+import { may } from "../roles.js";
 import { waitingSteps } from "../store.js";
-import { Badge, ErrorBox, Icon, Link, navigate, OverdueMark, Spinner, UrgencyMark } from "../ui.jsx";
-import { SignFlow } from "./Sign.jsx";
+import { ErrorBox, Icon, Link, navigate, OverdueMark, Spinner, TabBar, UrgencyMark } from "../ui.jsx";
+
+const SignFlow = lazy(() => import("./Sign.jsx"), "SignFlow");
 
 export const MAX_BATCH = 100;
 const PAGE = 20;
 const TABS = [
   { id: "waiting", label: "tabWaiting", endpoint: E.inboxWaiting, count: (c) => c?.waiting },
-  // "Chờ ký": the waiting list at sign steps (server filter), with its own badge.
+  // "Chờ ký": the waiting list at sign steps (server filter), with its own badge; only
+  // for those who sign
   {
     id: "sign",
     label: "tabSign",
@@ -18,6 +22,7 @@ const TABS = [
     params: { step_kind: "sign" },
     pageSize: MAX_BATCH,
     count: (c) => c?.waiting_sign,
+    when: may.sign,
   },
   { id: "done", label: "tabDone", endpoint: E.inboxDone },
   { id: "following", label: "tabFollowing", endpoint: E.inboxFollowing, count: (c) => c?.following },
@@ -25,9 +30,10 @@ const TABS = [
 
 const EMPTY = { items: [], cursor: null, end: false, loading: false, error: null, cached: false, at: 0 };
 
-export function Inbox({ counts, queue, refreshCounts, search }) {
+export function Inbox({ counts, queue, refreshCounts, search, roles, dataTick, selected: openId }) {
   const params = new URLSearchParams(search);
-  const tab = TABS.find((x) => x.id === params.get("tab")) || TABS[0];
+  const tabs = TABS.filter((x) => !x.when || x.when(roles));
+  const tab = tabs.find((x) => x.id === params.get("tab")) || tabs[0];
   const [q, setQ] = useState(params.get("q") || "");
   const [query, setQuery] = useState(q.trim());
   const [list, setList] = useState(EMPTY);
@@ -65,6 +71,7 @@ export function Inbox({ counts, queue, refreshCounts, search }) {
         if (tab.endpoint === E.inboxWaiting) {
           for (const it of items) waitingSteps.set(it.document.id, { step: it.step, on_behalf_of: it.on_behalf_of });
         }
+        if (reset && !r.cached && gen === generation.current) keepLater(items);
         found.push(...items);
         cursor = r.data.next_cursor;
         if (gen !== generation.current) return;
@@ -95,6 +102,12 @@ export function Inbox({ counts, queue, refreshCounts, search }) {
     setSelected(new Set());
     fetchPage(true);
   }, [tab.id, query]);
+
+  // something changed behind the list (a queued decision was sent, the network is back)
+  const firstTick = useRef(dataTick);
+  useEffect(() => {
+    if (dataTick !== firstTick.current) refresh();
+  }, [dataTick]);
 
   // infinite scroll: load the next page when the end of the list comes into view
   const sentinel = useRef(null);
@@ -168,26 +181,13 @@ export function Inbox({ counts, queue, refreshCounts, search }) {
   return (
     <div class="inbox" ref={inboxRef}>
       <h1 class="visually-hidden">{t("inbox")}</h1>
-      <div class="tabs" role="tablist" aria-label={t("inbox")}>
-        {TABS.map((x) => {
-          const n = x.count?.(counts);
-          return (
-            <button
-              key={x.id}
-              type="button"
-              role="tab"
-              id={`tab-${x.id}`}
-              aria-selected={x.id === tab.id}
-              aria-controls="inbox-panel"
-              class="tab"
-              onClick={() => setTab(x.id)}
-            >
-              {t(x.label)}
-              <Badge n={n} />
-            </button>
-          );
-        })}
-      </div>
+      <TabBar
+        tabs={tabs.map((x) => ({ id: x.id, label: t(x.label), count: x.count?.(counts) }))}
+        current={tab.id}
+        onSelect={setTab}
+        label={t("inbox")}
+        controls="inbox-panel"
+      />
       <form class="search" role="search" onSubmit={(e) => (e.preventDefault(), setQuery(q.trim()))}>
         <label for="inbox-search" class="visually-hidden">
           {t("search")}
@@ -237,6 +237,7 @@ export function Inbox({ counts, queue, refreshCounts, search }) {
               onToggle={() => toggle(item.document.id)}
               pending={pendingDocs.has(item.document.id)}
               conflict={conflictDocs.has(item.document.id)}
+              open={openId === item.document.id}
             />
           ))}
         </ul>
@@ -275,19 +276,32 @@ export function Inbox({ counts, queue, refreshCounts, search }) {
   );
 }
 
-const STEP_LABEL = { review: "stepReview", sign: "stepSign", consult: "stepConsult", issue: "stepIssue" };
+const STEP_LABEL = {
+  review: "stepReview",
+  sign: "stepSign",
+  consult: "stepConsult",
+  issue: "stepIssue",
+  instruct: "stepInstruct",
+};
 
-function InboxRow({ item, selectable, selected, onToggle, pending, conflict }) {
+/** After a fresh first page: keep what it shows for reading offline (idle time, lazily). */
+function keepLater(items) {
+  if (!items.length || navigator.connection?.saveData) return;
+  const run = () => import("../offline.js").then((m) => m.keepForOffline(items)).catch(() => {});
+  setTimeout(() => (window.requestIdleCallback ? requestIdleCallback(run) : run()), 3000);
+}
+
+function InboxRow({ item, selectable, selected, onToggle, pending, conflict, open }) {
   const d = item.document;
   const type = [d.document_type?.name, d.number_symbol].filter(Boolean).join(" · ");
   return (
-    <li class={`doc-row${d.urgency && d.urgency !== "normal" ? " doc-row-urgent" : ""}`}>
+    <li class={`doc-row${d.urgency && d.urgency !== "normal" ? " doc-row-urgent" : ""}${open ? " doc-row-open" : ""}`}>
       {selectable && (
         <label class="row-check">
           <input type="checkbox" checked={selected} onChange={onToggle} aria-label={`${t("select")}: ${d.subject}`} />
         </label>
       )}
-      <Link href={`/documents/${d.id}`} class="doc-link">
+      <Link href={`/documents/${d.id}`} class="doc-link" aria-current={open ? "page" : undefined}>
         <span class="doc-marks">
           <UrgencyMark urgency={d.urgency} />
           <OverdueMark overdue={item.overdue} />
@@ -295,9 +309,12 @@ function InboxRow({ item, selectable, selected, onToggle, pending, conflict }) {
           {conflict && <span class="mark mark-overdue">!</span>}
         </span>
         <span class="doc-subject">{d.subject}</span>
+        {item.sender && <span class="doc-meta doc-sender">{t("fromWhom", { name: item.sender })}</span>}
         <span class="doc-meta">{type}</span>
         <span class="doc-meta">
-          {item.step && STEP_LABEL[item.step.kind] && <>{item.step.label || t(STEP_LABEL[item.step.kind])} · </>}
+          {item.step && STEP_LABEL[item.step.kind] && (
+            <>{item.step.kind === "instruct" ? t("stepInstruct") : item.step.label || t(STEP_LABEL[item.step.kind])} · </>
+          )}
           {d.due_date ? t("due", { date: fmtDate(d.due_date) }) : item.arrived_at ? t("arrived", { time: fmtDateTime(item.arrived_at) }) : ""}
           {item.on_behalf_of?.full_name && <> · {t("onBehalf", { name: item.on_behalf_of.full_name })}</>}
         </span>

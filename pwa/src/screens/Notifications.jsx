@@ -3,6 +3,7 @@ import { load, request } from "../api.js";
 import { E } from "../endpoints.js";
 import { fmtDateTime, problemText, t } from "../i18n.js";
 import { ErrorBox, navigate, Spinner, toast } from "../ui.jsx";
+import "../strings/settings.js";
 
 export function Notifications({ refreshCounts }) {
   const [items, setItems] = useState(/** @type {any[]|null} */ (null));

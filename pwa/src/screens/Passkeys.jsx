@@ -7,6 +7,7 @@ import { fmtDateTime, problemText, t } from "../i18n.js";
 import { createPasskey, passkeySupported } from "../passkey.js";
 import { toast } from "../ui.jsx";
 import { defaultDeviceName } from "./Login.jsx";
+import "../strings/settings.js";
 
 export function Passkeys() {
   const supported = passkeySupported();

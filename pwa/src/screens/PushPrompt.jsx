@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { problemText, t } from "../i18n.js";
 import { enablePush } from "../push.js";
 import { Sheet, toast } from "../ui.jsx";
+import "../strings/settings.js";
 
 /** Offered after the user's first decision (never on first load), or from Settings. */
 export function PushPrompt({ onClose }) {
@@ -12,7 +13,7 @@ export function PushPrompt({ onClose }) {
       const result = await enablePush();
       toast(result === "on" ? t("pushEnabled") : t("pushDenied"), result === "on" ? "success" : "info");
     } catch (err) {
-      toast(problemText(err), "error");
+      toast(pushErrorText(err), "error");
     }
     onClose();
   };
@@ -29,4 +30,12 @@ export function PushPrompt({ onClose }) {
       </div>
     </Sheet>
   );
+}
+
+/** What failed when switching push on, in words (the push service is not "the network"). */
+export function pushErrorText(err) {
+  if (err?.name !== "PushError") return problemText(err);
+  if (err.step === "worker") return t("pushFailWorker");
+  if (err.step === "subscribe") return t("pushFailSubscribe", { name: err.cause?.name || err.cause?.message || "?" });
+  return t("pushFailServer", { detail: problemText(err.cause) });
 }

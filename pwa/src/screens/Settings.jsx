@@ -6,6 +6,8 @@ import { dropItem, listQueue, onQueueChange } from "../queue.js";
 import { Link, toast } from "../ui.jsx";
 import { LangSwitch } from "./Login.jsx";
 import { Passkeys } from "./Passkeys.jsx";
+import { pushErrorText } from "./PushPrompt.jsx";
+import "../strings/settings.js";
 
 export function Settings({ auth }) {
   const [push, setPush] = useState("");
@@ -23,7 +25,7 @@ export function Settings({ auth }) {
       if (push === "on") await disablePush();
       else await enablePush();
     } catch (err) {
-      toast(problemText(err), "error");
+      toast(pushErrorText(err), "error");
     }
     setPush(await pushState());
   };

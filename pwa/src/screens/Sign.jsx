@@ -8,6 +8,7 @@ import { ApiError, request } from "../api.js";
 import { E } from "../endpoints.js";
 import { getAssertion, passkeySupported } from "../passkey.js";
 import { problemText, t } from "../i18n.js";
+import "../strings/doc.js";
 import { Sheet } from "../ui.jsx";
 
 const ITEM_LABEL = {
