@@ -4,6 +4,7 @@ screen (tests/artifacts/screens/, for people to look at; nothing compares them).
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
@@ -12,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
-from signing.samples import decision
+from signing.samples import decision, draft
 from tests.e2e.conftest import (
     PASSWORD,
     PHONE,
@@ -45,17 +47,28 @@ def shot(page, name: str) -> Path:
 
 
 def submit_decision_for_signature(
-    base: str, subject: str, signer: str = SIGNER, signer_name: str = SIGNER_NAME
+    base: str,
+    subject: str,
+    signer: str = SIGNER,
+    signer_name: str = SIGNER_NAME,
+    pdf: bytes | None = None,
 ) -> int:
-    """A decision (its PDF prints the signer's full name, where the signature goes)
-    routed straight to the leader's signature, then to the clerk for issuing."""
+    """A decision (its PDF prints the signer's full name, where the signature goes, unless
+    another ``pdf`` is given) routed straight to the leader's signature, then to the
+    clerk for issuing."""
     drafter = api_login(base, "chuyenvien.kt")
     types = drafter.get("/api/document-types").json()
     type_id = next(t["id"] for t in types if t["code"] == "quyet-dinh")
     r = drafter.post(
         "/api/documents",
         data={"document_type_id": str(type_id), "subject": subject, "urgency": "khan"},
-        files={"file": ("du-thao.pdf", decision(signer_name, subject=subject), "application/pdf")},
+        files={
+            "file": (
+                "du-thao.pdf",
+                pdf or decision(signer_name, subject=subject),
+                "application/pdf",
+            )
+        },
     )
     assert r.status_code == 201, r.text
     doc = r.json()
@@ -156,6 +169,52 @@ def test_sign_one_document_with_the_pin(page, live_server):
     assert doc not in [i["document"]["id"] for i in waiting]
     clerk = api_login(live_server, "vanthu")
     assert doc in [i["document"]["id"] for i in clerk.get("/api/inbox/waiting").json()["items"]]
+
+
+def test_a_document_without_the_signers_name_is_signed_where_she_taps(page, live_server):
+    """In a batch, a draft that does not print the signer's name is not signed at a
+    guessed place: the sheet asks where, she taps the page, and one PIN signs both."""
+    named = submit_decision_for_signature(live_server, unique("Quyết định có in tên người ký"))
+    subject = unique("Công văn không in tên người ký")
+    unnamed = submit_decision_for_signature(
+        live_server, subject, pdf=draft([[(70, 760, "Công văn gửi các sở, ban, ngành")]])
+    )
+    sign_in(page, SIGNER)
+    page.get_by_role("tab", name=re.compile("Chờ ký")).click()
+    for document_id in (named, unnamed):
+        title = api_login(live_server, SIGNER).get(f"/api/documents/{document_id}").json()
+        page.get_by_label(f"Chọn: {title['subject']}").check()
+    page.get_by_role("button", name="Ký 2 văn bản").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", name="Chọn chỗ ký (1/1)")).to_be_visible()
+    expect(dialog.get_by_text(subject)).to_be_visible()
+    image = dialog.get_by_test_id("sign-place-page")
+    expect(image).to_be_visible()
+    confirm = dialog.get_by_role("button", name="Ký ở chỗ này")
+    expect(confirm).to_be_disabled()
+    box = image.bounding_box()
+    image.click(position={"x": box["width"] * 0.7, "y": box["height"] * 0.65})  # lower right
+    expect(dialog.locator(".sign-place-mark")).to_be_visible()
+    shot(page, "06-sign-place")
+    confirm.click()
+    dialog.get_by_label("Mã", exact=True).fill("123456")
+    dialog.get_by_role("button", name="Ký", exact=True).click()  # one PIN for both
+    expect(dialog.get_by_text("Đã ký xong.")).to_be_visible(timeout=60_000)
+    expect(dialog.locator(".sign-item.sign-completed")).to_have_count(2)
+    signer = api_login(live_server, SIGNER)
+    for document_id in (named, unnamed):
+        assert signer.get(f"/api/documents/{document_id}").json()["status"] == "signed"
+        assert signer.get(f"/api/documents/{document_id}/signatures").json()["ok"]
+    # the signature sits where she tapped: right half, lower half of the page
+    doc = signer.get(f"/api/documents/{unnamed}").json()
+    main = next(f for f in doc["files"] if f["kind"] == "main")
+    pdf = signer.get(f"/api/documents/{unnamed}/files/{main['id']}").content
+    rects = [
+        [float(v) for v in a.get_object()["/Rect"]]
+        for a in PdfReader(io.BytesIO(pdf)).pages[0]["/Annots"]
+    ]
+    [(x1, y1, x2, y2)] = [r for r in rects if r[2] - r[0] > 1]  # the visible signature
+    assert 595 * 0.5 < (x1 + x2) / 2 < 595 * 0.9 and 842 * 0.2 < (y1 + y2) / 2 < 842 * 0.5
 
 
 def test_register_a_passkey_then_sign_with_it(browser, live_server):
