@@ -11,7 +11,13 @@ from werkzeug.exceptions import HTTPException
 
 from backend.config import Settings
 from backend.core import db
+from backend.core.api import (
+    BoundedIntConverter,
+    check_json_body,
+    int_converter_schema,
+)
 from backend.core.errors import (
+    PROBLEM_MEDIA_TYPE,
     UnsupportedMediaType,
     http_exception_problem,
     register_error_handlers,
@@ -32,12 +38,23 @@ class ProblemApi(Api):
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return http_exception_problem(error)
 
+    def _register_responses(self) -> None:
+        """Error responses are documented as what they are: application/problem+json."""
+        content_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_MEDIA_TYPE
+        try:
+            super()._register_responses()
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = content_type
+
 
 def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     settings = config if isinstance(config, Settings) else Settings.from_env(**(config or {}))
     configure_logging(settings.log_json)
 
     app = Flask(__name__, static_folder=None)
+    # Before any route is added: ids beyond what the database holds match no route.
+    app.url_map.converters["int"] = BoundedIntConverter
     app.extensions["settings"] = settings
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.config.update(
@@ -68,8 +85,10 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
     app.extensions["queue"] = queue_for(settings)
     app.extensions["tasks"] = tasks.register(app.extensions["queue"])
-    init_ratelimit(app, settings.redis_url)
     init_request_logging(app)
+    # Before the rate limits: the login's reads the body.
+    app.before_request(check_json_body)
+    init_ratelimit(app, settings.redis_url)
     register_error_handlers(app)
 
     from backend.auth import guard
@@ -87,6 +106,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
                 )
 
     api = ProblemApi(app)
+    api.register_converter(BoundedIntConverter, int_converter_schema)
     from backend.assignments.api import blp as assignments_blp
     from backend.audit.api import blp as audit_blp
     from backend.auth.api import blp as auth_blp

@@ -4,9 +4,9 @@ from typing import Any
 
 from flask import request, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth.guard import current_user
+from backend.core.api import Blueprint
 from backend.core.http import if_match_header, send_stored_file
 from backend.core.idempotency import idempotent
 

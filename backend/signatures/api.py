@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth.guard import current_user
+from backend.core.api import Blueprint
 from backend.core.errors import PayloadTooLarge, ValidationFailed
 from backend.core.idempotency import idempotent
 from backend.core.ratelimit import limiter, setting
