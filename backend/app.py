@@ -15,6 +15,7 @@ from backend.core.api import (
     BoundedIntConverter,
     check_json_body,
     int_converter_schema,
+    text_field_pattern,
 )
 from backend.core.errors import (
     PROBLEM_MEDIA_TYPE,
@@ -107,6 +108,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
     api = ProblemApi(app)
     api.register_converter(BoundedIntConverter, int_converter_schema)
+    api.ma_plugin.converter.add_attribute_function(text_field_pattern)
     from backend.assignments.api import blp as assignments_blp
     from backend.audit.api import blp as audit_blp
     from backend.auth.api import blp as auth_blp

@@ -31,7 +31,11 @@ MAX_JSON_BYTES = 1024 * 1024  # files travel as multipart, never inside JSON
 # C0 controls except tab, line feed and carriage return; DEL; lone surrogates (JSON's
 # "\ud800" decodes to one); U+FFFD, which is what an invalid UTF-8 byte in a form field
 # or a query string becomes when werkzeug decodes it.
-_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffd]")
+_CONTROLS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd"
+_UNSTORABLE = re.compile(rf"[{_CONTROLS}\ud800-\udfff]")
+# What the OpenAPI document says of every text field (surrogates cannot be written in a
+# JSON Schema pattern: they are not characters).
+TEXT_PATTERN = rf"^[^{_CONTROLS}]*$"
 _JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
 
 
@@ -98,6 +102,13 @@ class RequestParser(FlaskParser):
     ``multipart`` location (form fields and files together, one OpenAPI request body)."""
 
     __location_map__ = dict(multipart="load_multipart", **FlaskParser.__location_map__)
+    # An unknown query parameter is a mistake the client should hear about (a typo in a
+    # filter would otherwise silently list everything).
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": ma.RAISE,
+        "querystring": ma.RAISE,
+    }
 
     def load_multipart(self, req: Any, schema: ma.Schema) -> Any:
         return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
@@ -192,6 +203,13 @@ def check_json_body() -> None:
                 )
         elif mark in (b"]", b"}"):
             depth -= 1
+
+
+def text_field_pattern(self: Any, field: ma.fields.Field, ret: dict, **kwargs: Any) -> dict:
+    """apispec attribute function: every free-text field documents TEXT_PATTERN."""
+    if ret.get("type") != "string" or {"pattern", "enum", "format"} & set(ret):
+        return {}
+    return {"pattern": TEXT_PATTERN}
 
 
 def int_converter_schema(converter: BoundedIntConverter) -> dict[str, Any]:

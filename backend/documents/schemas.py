@@ -35,7 +35,13 @@ class DocumentFilesSchema(Schema):
     attachments = fields.List(Upload(), load_default=list)
 
 
-class VersionFormSchema(Schema):
+class DocumentUploadSchema(DocumentMetaSchema, DocumentFilesSchema):
+    """A new document: its metadata and files in one multipart/form-data body."""
+
+
+class VersionUploadSchema(DocumentFilesSchema):
+    """A new version: its files and a note in one multipart/form-data body."""
+
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
