@@ -10,7 +10,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from backend.config import Settings
-from backend.core import db
+from backend.core import db, headers
 from backend.core.api import (
     BoundedIntConverter,
     check_json_body,
@@ -61,7 +61,8 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.secret_key,
         # Per-file limits are checked while storing; this bounds the whole request.
-        MAX_CONTENT_LENGTH=settings.max_upload_bytes * 4 + 1024 * 1024,
+        MAX_CONTENT_LENGTH=settings.max_document_bytes + 1024 * 1024,
+        MAX_FORM_PARTS=settings.max_attachments + 50,
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
         API_TITLE="Trình Ký API",
         API_VERSION="1",
@@ -144,6 +145,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
     health.init_app(app)
     web.init_app(app, settings)
+    headers.init_app(app, settings)
 
     from backend import cli
 

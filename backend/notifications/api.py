@@ -4,6 +4,7 @@ from flask.views import MethodView
 
 from backend.auth.guard import current_device_id, current_user
 from backend.core.api import Blueprint
+from backend.core.idempotency import idempotent
 
 from . import service
 from .schemas import (
@@ -33,6 +34,7 @@ class Notifications(MethodView):
 
 @blp.route("/notifications/<int:notification_id>/read")
 class NotificationRead(MethodView):
+    @idempotent
     @blp.response(200, NotificationSchema)
     def post(self, notification_id: int):
         """Mark one notification read"""
@@ -41,6 +43,7 @@ class NotificationRead(MethodView):
 
 @blp.route("/notifications/read-all")
 class NotificationsReadAll(MethodView):
+    @idempotent
     @blp.response(200, ReadAllSchema)
     def post(self):
         """Mark all my notifications read"""
@@ -62,6 +65,7 @@ class Subscriptions(MethodView):
         """My push subscriptions, with the device each belongs to"""
         return service.list_subscriptions(current_user())
 
+    @idempotent
     @blp.arguments(SubscriptionCreateSchema)
     @blp.response(201, SubscriptionSchema)
     def post(self, data: dict):

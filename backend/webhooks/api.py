@@ -61,6 +61,7 @@ class Deliveries(MethodView):
 
 @blp.route("/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/resend")
 class Resend(MethodView):
+    @idempotent
     @blp.response(200, DeliverySchema)
     def post(self, endpoint_id: int, delivery_id: int):
         """Send a delivery again"""

@@ -266,6 +266,7 @@ class QuickPhrases(MethodView):
         """My quick phrases (the defaults until I add my own)"""
         return service.list_quick_phrases(current_user())
 
+    @idempotent
     @blp.arguments(QuickPhraseSchema)
     @blp.response(201, QuickPhraseSchema)
     def post(self, data: dict):

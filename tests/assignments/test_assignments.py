@@ -415,6 +415,10 @@ def test_progress_reports_carry_files(client, world, app):
     r = attach(head, [(b"MZ\x90\x00 an executable", "virus.exe")])
     assert r.status_code == 422
     assert count_rows(app, "assignment_progress_files") == rows
+    # a PDF cut short: refused like a document's file
+    r = attach(head, [(report[: len(report) // 2], "cut.pdf")])
+    assert r.status_code == 422 and r.json["code"] == "pdf-broken"
+    assert count_rows(app, "assignment_progress_files") == rows
     # only whoever answers for the assignment attaches; another org sees nothing
     assert attach(world["specialist_vx"], [(report, "x.pdf")]).status_code in (403, 404)
     outsider = client.get(

@@ -1,0 +1,123 @@
+"""Work on untrusted files (PDF parsing, rendering, text extraction) in a child process
+with hard limits on memory and time, so a decompression bomb or a giant page costs the
+child its life and never the web or worker process its memory.
+
+Children are forked from a forkserver started once per process (clean, single-threaded,
+with the PDF libraries already imported), so a job starts in milliseconds. The function
+run must be importable (module level) and return picklable plain data.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import multiprocessing
+import resource
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+log = logging.getLogger("trinhky.sandbox")
+T = TypeVar("T")
+MB = 1024 * 1024
+# Imported once by the forkserver, inherited by every child.
+PRELOAD = ["pypdfium2", "pypdf", "PIL.Image", "PIL.WebPImagePlugin"]
+
+MAX_CONCURRENT = 2  # jobs at once per process: each may use its whole memory allowance
+
+_lock = threading.Lock()
+_slots = threading.BoundedSemaphore(MAX_CONCURRENT)
+_context: Any = None
+
+
+class LimitExceeded(Exception):
+    """The job was stopped: ``reason`` is "memory", "time" or "crashed"."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class Busy(Exception):
+    """Every slot stayed taken for as long as the job could have run: try again later."""
+
+
+class JobFailed(Exception):
+    """The job raised an exception (its type and message, as text)."""
+
+
+def _get_context() -> Any:
+    global _context
+    with _lock:
+        if _context is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)
+            _context = context
+        return _context
+
+
+def _child(
+    conn: Connection, memory_bytes: int, cpu_seconds: int, func: Callable[..., Any], args: tuple
+) -> None:
+    # RLIMIT_DATA (heap and private mappings) rather than RLIMIT_AS: pdfium reserves large
+    # address ranges it never touches, which must not count.
+    resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    try:
+        result = ("ok", func(*args))
+    except MemoryError:
+        result = ("memory", "")
+    except BaseException as exc:  # reported to the parent, which decides
+        result = ("error", f"{type(exc).__name__}: {exc}")
+    try:
+        conn.send(result)
+    except MemoryError:
+        conn.send(("memory", ""))
+    finally:
+        conn.close()
+
+
+def run(func: Callable[..., T], *args: Any, memory_mb: int = 400, seconds: float = 5.0) -> T:
+    """``func(*args)`` in a child process with at most ``memory_mb`` of memory and
+    ``seconds`` of time; raises LimitExceeded when it hits either (or dies), JobFailed
+    when it raised, Busy when MAX_CONCURRENT jobs kept every slot for ``seconds``."""
+    if not _slots.acquire(timeout=seconds):
+        raise Busy(f"{MAX_CONCURRENT} jobs already running")
+    try:
+        return _run(func, args, memory_mb, seconds)
+    finally:
+        _slots.release()
+
+
+def _run(func: Callable[..., T], args: tuple, memory_mb: int, seconds: float) -> T:
+    context = _get_context()
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_child,
+        args=(sender, memory_mb * MB, max(1, math.ceil(seconds)), func, args),
+        daemon=True,
+    )
+    process.start()
+    sender.close()
+    try:
+        if not receiver.poll(seconds):
+            process.kill()
+            raise LimitExceeded("time", f"stopped after {seconds:g} s")
+        try:
+            status, value = receiver.recv()
+        except EOFError as exc:  # killed (CPU limit, allocator abort, segfault)
+            process.join(1)
+            raise LimitExceeded("crashed", f"exit code {process.exitcode}") from exc
+    finally:
+        receiver.close()
+        process.join(1)
+        if process.is_alive():
+            process.kill()
+            process.join(1)
+    if status == "ok":
+        return value
+    if status == "memory":
+        raise LimitExceeded("memory", f"more than {memory_mb} MB")
+    raise JobFailed(value)
