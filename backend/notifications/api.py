@@ -87,7 +87,7 @@ class Preferences(MethodView):
         """Which kinds I want pushed, and my quiet hours (Vietnam time)"""
         return service.get_preferences(current_user())
 
-    @blp.arguments(PreferencesSchema)
+    @blp.arguments(PreferencesSchema, required=True)  # a PUT without a body is a mistake
     @blp.response(200, PreferencesSchema)
     def put(self, data: dict):
         return service.update_preferences(current_user(), data)
