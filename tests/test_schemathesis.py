@@ -143,6 +143,9 @@ def documents(client, world: World) -> list[int]:
 @pytest.mark.parametrize("role", ["leader", "clerk"])
 def test_generated_requests_get_documented_answers(app, world: World, documents, role: str):
     run = _exercise(app, world[role])
+    print(
+        f"schemathesis as {role}: {run.cases} cases, answers {dict(sorted(run.statuses.items()))}"
+    )
     report = "\n".join(run.failures[:300])
     assert not run.failures, f"{len(run.failures)} of {run.cases} cases failed:\n{report}"
     assert run.cases >= MIN_CASES_PER_ROLE, run
