@@ -134,3 +134,15 @@ def test_a_page_that_cannot_be_drawn_is_refused_with_the_reason(client, world, a
         client.get(f"/api/documents/{doc}/files/{file_id}", headers=specialist.headers).status_code
         == 200
     )
+
+
+def test_text_extraction_of_a_bomb_is_capped(tmp_path):
+    """The worker reads PDF text in the sandbox: a bomb yields no text, not a dead worker."""
+    from backend.search.text import extract_pdf_text
+
+    bomb = tmp_path / "bomb.pdf"
+    bomb.write_bytes(hostile_pdfs.bomb_pdf())
+    assert extract_pdf_text(bomb) == ""
+    normal = tmp_path / "normal.pdf"
+    normal.write_bytes(hostile_pdfs.text_pdf("Trinh Ky bao cao"))
+    assert "Trinh Ky bao cao" in extract_pdf_text(normal)

@@ -266,3 +266,19 @@ def test_reindex_command_backfills(app, client, world):
     assert result.exit_code == 0 and "1 documents" in result.output
     assert ids(client, specialist, "cai cach hanh chinh") == [doc]
     assert count_rows(app, "blob_texts") == 1  # extracted again from the stored PDF
+
+
+def test_a_lost_extraction_is_done_by_the_sweep(app, client, world):
+    """The upload's text task never ran (a worker killed between commit and queue): the
+    five-minute sweep reads the PDF all the same."""
+    from tests.conftest import run_periodic
+
+    specialist = world["specialist"]
+    response = upload_document(
+        client, specialist, subject="Báo cáo", pdf=pdf_with("Nội dung về thủy lợi nội đồng")
+    )
+    assert response.status_code == 201
+    app.extensions["queue"].flush()  # the task is lost
+    assert ids(client, specialist, "thuy loi noi dong") == []
+    assert run_periodic(app, "extract_texts_sweep") == 1
+    assert ids(client, specialist, "thuy loi noi dong") == [response.json["id"]]
