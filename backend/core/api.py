@@ -67,14 +67,7 @@ def _nested(path: str) -> str:
 def check_text(data: Any) -> None:
     """422 naming every field (as a dotted path) whose text cannot be stored."""
     errors: dict[str, list[str]] = {}
-    if isinstance(data, MultiDict | Mapping):
-        items = data.items(multi=True) if isinstance(data, MultiDict) else data.items()
-        for key, value in items:
-            if isinstance(key, str) and text_problem(key):
-                errors[repr(key)] = [f"Field name: {text_problem(key)}"]
-            _walk(value, str(key), errors)
-    else:
-        _walk(data, "", errors)
+    _walk(data, "", errors)
     if errors:
         raise ma.ValidationError(errors)
 
@@ -86,11 +79,13 @@ def _walk(value: Any, path: str, errors: dict[str, list[str]]) -> None:
             errors[path or "_schema"] = [problem]
     elif isinstance(value, FileStorage):
         return  # file contents are checked by what stores them
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
+    elif isinstance(value, MultiDict | Mapping):  # a form or query (repeated keys), JSON
+        items = value.items(multi=True) if isinstance(value, MultiDict) else value.items()
+        for key, item in items:
             child = f"{_nested(path)}{key}"
-            if isinstance(key, str) and text_problem(key):
-                errors[child] = [f"Field name: {text_problem(key)}"]
+            problem = text_problem(key) if isinstance(key, str) else None
+            if problem:
+                errors[child] = [f"Field name: {problem}"]
             _walk(item, child, errors)
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):

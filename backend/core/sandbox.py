@@ -16,6 +16,7 @@ import multiprocessing
 import multiprocessing.context
 import os
 import resource
+import signal
 import threading
 from collections.abc import Callable
 from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
@@ -36,7 +37,9 @@ _context: Any = None
 
 
 class LimitExceeded(Exception):
-    """The job was stopped: ``reason`` is "memory", "time" or "crashed"."""
+    """The job was stopped: ``reason`` is "memory" (a MemoryError), "cpu" (its CPU time
+    ran out), "time" (the wall clock ran out: perhaps only a busy machine) or "crashed"
+    (it died, most often an allocation refused inside a C library)."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
@@ -142,6 +145,8 @@ def _run(func: Callable[..., T], args: tuple, memory_mb: int, seconds: float) ->
             status, value = receiver.recv()
         except EOFError as exc:  # killed (CPU limit, allocator abort, segfault)
             process.join(1)
+            if process.exitcode == -signal.SIGXCPU:
+                raise LimitExceeded("cpu", f"more than {math.ceil(seconds)} s of CPU") from exc
             raise LimitExceeded("crashed", f"exit code {process.exitcode}") from exc
     finally:
         receiver.close()

@@ -70,7 +70,7 @@ def check_pdf(path: Path, head: bytes) -> int:
             headers={"Retry-After": "5"},
         ) from exc
     except sandbox.LimitExceeded as exc:
-        limit = f"{CHECK_SECONDS:g} s" if exc.reason == "time" else f"{CHECK_MEMORY_MB} MB"
+        limit = f"{CHECK_SECONDS:g} s" if exc.reason in {"time", "cpu"} else f"{CHECK_MEMORY_MB} MB"
         raise FileProblem(
             "pdf-too-complex",
             f"Reading the PDF takes more than {limit}; it cannot be shown on a phone. "

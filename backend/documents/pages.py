@@ -69,7 +69,7 @@ def render_page(pdf_path: Path, cache_dir: Path, sha256: str, page: int, pixels:
 
 
 def _reason(exc: Exception) -> str:
-    if isinstance(exc, sandbox.LimitExceeded) and exc.reason in {"time", "crashed"}:
+    if isinstance(exc, sandbox.LimitExceeded) and exc.reason in {"time", "cpu"}:
         return (
             f"Drawing this page takes longer than {RENDER_SECONDS:g} s; "
             "download the PDF to read it."
