@@ -10,8 +10,15 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from backend.config import Settings
-from backend.core import db
+from backend.core import db, headers
+from backend.core.api import (
+    BoundedIntConverter,
+    check_json_body,
+    int_converter_schema,
+    text_field_pattern,
+)
 from backend.core.errors import (
+    PROBLEM_MEDIA_TYPE,
     UnsupportedMediaType,
     http_exception_problem,
     register_error_handlers,
@@ -32,18 +39,30 @@ class ProblemApi(Api):
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return http_exception_problem(error)
 
+    def _register_responses(self) -> None:
+        """Error responses are documented as what they are: application/problem+json."""
+        content_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_MEDIA_TYPE
+        try:
+            super()._register_responses()
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = content_type
+
 
 def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     settings = config if isinstance(config, Settings) else Settings.from_env(**(config or {}))
     configure_logging(settings.log_json)
 
     app = Flask(__name__, static_folder=None)
+    # Before any route is added: ids beyond what the database holds match no route.
+    app.url_map.converters["int"] = BoundedIntConverter
     app.extensions["settings"] = settings
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.config.update(
         SECRET_KEY=settings.secret_key,
         # Per-file limits are checked while storing; this bounds the whole request.
-        MAX_CONTENT_LENGTH=settings.max_upload_bytes * 4 + 1024 * 1024,
+        MAX_CONTENT_LENGTH=settings.max_document_bytes + 1024 * 1024,
+        MAX_FORM_PARTS=settings.max_attachments + 50,
         MAX_FORM_MEMORY_SIZE=1024 * 1024,
         API_TITLE="Trình Ký API",
         API_VERSION="1",
@@ -68,8 +87,10 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
     app.extensions["queue"] = queue_for(settings)
     app.extensions["tasks"] = tasks.register(app.extensions["queue"])
-    init_ratelimit(app, settings.redis_url)
     init_request_logging(app)
+    # Before the rate limits: the login's reads the body.
+    app.before_request(check_json_body)
+    init_ratelimit(app, settings.redis_url)
     register_error_handlers(app)
 
     from backend.auth import guard
@@ -87,6 +108,8 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
                 )
 
     api = ProblemApi(app)
+    api.register_converter(BoundedIntConverter, int_converter_schema)
+    api.ma_plugin.converter.add_attribute_function(text_field_pattern)
     from backend.assignments.api import blp as assignments_blp
     from backend.audit.api import blp as audit_blp
     from backend.auth.api import blp as auth_blp
@@ -122,6 +145,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
 
     health.init_app(app)
     web.init_app(app, settings)
+    headers.init_app(app, settings)
 
     from backend import cli
 

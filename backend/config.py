@@ -42,7 +42,9 @@ class Settings:
     database_url: str = ""
     redis_url: str = ""
     blob_dir: str = ""
-    max_upload_mb: int = 50
+    max_upload_mb: int = 50  # one file
+    max_attachments: int = 20  # files besides the main one, per document version
+    max_document_mb: int = 100  # all files of one upload (a version) together
     access_token_ttl: int = MAX_ACCESS_TOKEN_TTL
     refresh_token_ttl_days: int = 30
     jwt_issuer: str = "trinhky"
@@ -136,10 +138,16 @@ class Settings:
             raise ConfigError("ACCESS_TOKEN_TTL must be between 1 and 900 seconds")
         if self.max_upload_mb <= 0:
             raise ConfigError("MAX_UPLOAD_MB must be positive")
+        if self.max_document_mb < self.max_upload_mb:
+            raise ConfigError("MAX_DOCUMENT_MB must be at least MAX_UPLOAD_MB")
 
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def max_document_bytes(self) -> int:
+        return self.max_document_mb * 1024 * 1024
 
 
 def _development_secret(var: Path) -> str:

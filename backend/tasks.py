@@ -77,6 +77,22 @@ def register(huey: Huey) -> SimpleNamespace:
         with _context():
             return service.run_request(request_id)
 
+    @huey.task(name="extract_texts")
+    def extract_texts(shas: list[str]) -> int:
+        """The text of uploaded PDFs for search, read in a sandboxed child."""
+        from backend.search.index import extract_texts
+
+        with _context():
+            return extract_texts(shas)
+
+    @huey.periodic_task(crontab(minute="*/5"), name="extract_texts_sweep")
+    def extract_texts_sweep() -> int:
+        """Stored PDFs still without text (a lost task): 50 at a time."""
+        from backend.search.index import extract_texts
+
+        with _context():
+            return extract_texts(None)
+
     @huey.periodic_task(crontab(minute="*"), name="sweep")
     def sweep() -> tuple[int, int, int]:
         """Deliver what was committed but never handed to the queue, due retries, and
@@ -122,6 +138,8 @@ def register(huey: Huey) -> SimpleNamespace:
         deliver_notifications=deliver_notifications,
         deliver_webhooks=deliver_webhooks,
         sign_request=sign_request,
+        extract_texts=extract_texts,
+        extract_texts_sweep=extract_texts_sweep,
         sweep=sweep,
         reminders=reminders,
         purge_idempotency_records=purge_idempotency_records,

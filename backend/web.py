@@ -10,6 +10,7 @@ import swagger_ui_bundle
 from flask import Flask, Response, request, send_from_directory
 
 from backend.config import Settings
+from backend.core.api import AppPathConverter
 from backend.core.errors import NotFound
 
 NO_CACHE = {"index.html", "sw.js", "manifest.webmanifest", "registerSW.js"}
@@ -27,16 +28,15 @@ def _gzip(path: Path) -> bytes:
 def init_app(app: Flask, settings: Settings) -> None:
     dist = Path(settings.pwa_dist)
     swagger_dir = Path(swagger_ui_bundle.swagger_ui_path)
+    app.url_map.converters["app_path"] = AppPathConverter
 
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_assets(filename: str) -> Response:
         return send_from_directory(swagger_dir, filename, max_age=86400)
 
     @app.get("/", defaults={"filename": "index.html"})
-    @app.get("/<path:filename>")
+    @app.get("/<app_path:filename>")  # never an /api/ path (backend.core.api)
     def pwa(filename: str) -> Response:
-        if filename.startswith("api/"):
-            raise NotFound("No such API endpoint.")
         target = dist / filename
         if not target.is_file():
             # Client-side routes (/documents/12) get the app shell.

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth.guard import current_user
+from backend.core.api import Blueprint
 from backend.core.http import if_match_header, send_stored_file
 from backend.core.idempotency import idempotent
 from backend.documents import service as documents

@@ -5,7 +5,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from backend.core.pagination import PageArgsSchema
-from backend.core.schemas import PageSchema, VNDateTime
+from backend.core.schemas import Integer, PageSchema, VNDateTime
 from backend.documents.schemas import DocumentSchema
 
 from .models import AssignmentState
@@ -25,13 +25,13 @@ def unit_ref(unit: Any) -> dict[str, Any] | None:
 
 
 class UnitDeadlineSchema(Schema):
-    unit_id = fields.Integer(required=True)
+    unit_id = Integer(required=True)
     deadline = fields.Date(required=True, metadata={"description": "hạn xử lý (Vietnam date)"})
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
 class UnitOnlySchema(Schema):
-    unit_id = fields.Integer(required=True)
+    unit_id = Integer(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
@@ -51,7 +51,7 @@ class AssignCreateSchema(Schema):
 
 
 class SubAssignItemSchema(Schema):
-    assignee_id = fields.Integer(required=True)
+    assignee_id = Integer(required=True)
     deadline = fields.Date(required=True)
     text = fields.String(load_default="", validate=validate.Length(max=2000))
 
@@ -61,7 +61,7 @@ class SubAssignSchema(Schema):
 
 
 class ProgressCreateSchema(Schema):
-    percent = fields.Integer(required=True, validate=validate.Range(min=0, max=100))
+    percent = Integer(required=True, validate=validate.Range(min=0, max=100))
     note = fields.String(load_default="", validate=validate.Length(max=4000))
 
 
@@ -77,7 +77,7 @@ class ExtensionDecisionSchema(Schema):
 
 class CompleteSchema(Schema):
     result = fields.String(required=True, validate=validate.Length(min=1, max=8000))
-    reply_document_id = fields.Integer(
+    reply_document_id = Integer(
         load_default=None,
         allow_none=True,
         metadata={"description": "an outgoing draft answering the document (văn bản trả lời)"},
@@ -92,17 +92,17 @@ class AssignmentArgsSchema(PageArgsSchema):
     )
     state = fields.String(load_default=None, validate=validate.OneOf(STATES))
     overdue = fields.Boolean(load_default=None)
-    unit_id = fields.Integer(load_default=None)
+    unit_id = Integer(load_default=None)
 
 
 # -- output -----------------------------------------------------------------------------------
 
 
 class ProgressFileSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     filename = fields.String()
     content_type = fields.String()
-    size = fields.Integer()
+    size = Integer()
 
 
 class ProgressFilesSchema(Schema):
@@ -113,8 +113,8 @@ class ProgressFilesSchema(Schema):
 
 
 class ProgressSchema(Schema):
-    id = fields.Integer()
-    percent = fields.Integer()
+    id = Integer()
+    percent = Integer()
     note = fields.String()
     files = fields.List(fields.Nested(ProgressFileSchema))
     author = fields.Function(lambda p: person(p.author))
@@ -122,7 +122,7 @@ class ProgressSchema(Schema):
 
 
 class ExtensionSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     old_deadline = fields.Date()
     requested_deadline = fields.Date()
     reason = fields.String()
@@ -135,16 +135,16 @@ class ExtensionSchema(Schema):
 
 
 class ReplyDocumentSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     subject = fields.String()
     status = fields.String()
     number_symbol = fields.String(allow_none=True)
 
 
 class AssignmentDetailSchema(Schema):
-    id = fields.Integer()
-    document_id = fields.Integer()
-    parent_id = fields.Integer(allow_none=True)
+    id = Integer()
+    document_id = Integer()
+    parent_id = Integer(allow_none=True)
     role = fields.String(metadata={"description": "lead | cooperate | fyi"})
     unit = fields.Function(lambda a: unit_ref(a.unit))
     assignee = fields.Function(lambda a: person(a.assignee), allow_none=True)
@@ -157,9 +157,9 @@ class AssignmentDetailSchema(Schema):
         metadata={"description": "on_time | late (completed after, or open past, the deadline)"}
     )
     overdue = fields.Boolean(metadata={"description": "open and past its deadline"})
-    progress = fields.Integer()
+    progress = Integer()
     result = fields.String()
-    reply_document_id = fields.Integer(allow_none=True)
+    reply_document_id = Integer(allow_none=True)
     reply_document = fields.Nested(
         ReplyDocumentSchema,
         allow_none=True,
@@ -198,7 +198,7 @@ class ProcessingSchema(Schema):
 
 
 class DocumentAssignmentsSchema(Schema):
-    document_id = fields.Integer()
+    document_id = Integer()
     document_status = fields.String()
     processing = fields.Nested(ProcessingSchema, allow_none=True)
     assignments = fields.List(fields.Nested(AssignmentTreeSchema))

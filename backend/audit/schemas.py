@@ -5,14 +5,14 @@ import json
 from marshmallow import Schema, fields
 
 from backend.core.pagination import PageArgsSchema
-from backend.core.schemas import PageSchema, VNDateTime
+from backend.core.schemas import Integer, PageSchema, VNDateTime
 
 
 class AuditEventSchema(Schema):
-    seq = fields.Integer()
+    seq = Integer()
     occurred_at = VNDateTime()
-    actor_id = fields.Integer(allow_none=True)
-    device_id = fields.Integer(allow_none=True)
+    actor_id = Integer(allow_none=True)
+    device_id = Integer(allow_none=True)
     action = fields.String()
     object_type = fields.String()
     object_id = fields.String()
@@ -21,7 +21,7 @@ class AuditEventSchema(Schema):
 
 
 class AuditArgsSchema(PageArgsSchema):
-    organisation_id = fields.Integer(required=True)
+    organisation_id = Integer(required=True)
 
 
 class AuditPageSchema(PageSchema):

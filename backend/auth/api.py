@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from backend.core.api import Blueprint
 from backend.core.ratelimit import limiter, login_account_key, setting
 
 from . import service

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from copy import deepcopy
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g, request
@@ -17,6 +18,10 @@ PUBLIC_BLUEPRINTS = {"api-docs"}
 
 def public(view: F) -> F:
     view._public = True  # type: ignore[attr-defined]
+    # The OpenAPI document says so too (no bearer token), for clients and test generators.
+    apidoc = deepcopy(getattr(view, "_apidoc", {}))
+    apidoc.setdefault("manual_doc", {})["security"] = []
+    view._apidoc = apidoc  # type: ignore[attr-defined]
     return view
 
 

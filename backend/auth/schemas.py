@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from backend.core.schemas import VNDateTime
+from backend.core.schemas import Integer, VNDateTime
 from backend.org.schemas import UserSchema
 
 
@@ -23,7 +23,7 @@ class RefreshSchema(Schema):
 
 
 class DeviceSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     name = fields.String()
     user_agent = fields.String()
     last_ip = fields.String()
@@ -39,7 +39,7 @@ class TokenSchema(Schema):
     access_token = fields.String()
     refresh_token = fields.String()
     token_type = fields.String()
-    expires_in = fields.Integer(metadata={"description": "seconds"})
+    expires_in = Integer(metadata={"description": "seconds"})
     device = fields.Nested(DeviceSchema)
     user = fields.Nested(UserSchema)
 

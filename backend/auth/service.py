@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from sqlalchemy import select, update
 
 from backend.audit import service as audit
 from backend.core.db import atomic, session
-from backend.core.errors import ApiError, NotFound, Unauthorized
+from backend.core.errors import ApiError, NotFound, Unauthorized, wait_minutes
 from backend.core.timeutil import utcnow
 from backend.org.models import User
 
@@ -128,9 +129,9 @@ def login(username: str, password: str, device_name: str, user_agent: str, ip: s
     user = s.scalar(select(User).where(User.username == username.strip().lower()))
     now = utcnow()
     if user is not None and user.locked_until is not None and user.locked_until > now:
-        retry = int((user.locked_until - now).total_seconds()) + 1
+        retry = math.ceil((user.locked_until - now).total_seconds())
         raise AccountLocked(
-            f"Too many failed sign-ins; try again in {retry // 60 + 1} minutes.",
+            f"Too many failed sign-ins; try again in {wait_minutes(retry)} minutes.",
             headers={"Retry-After": str(retry)},
         )
     if not _verify_password(user, password) or user is None or not user.active:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from backend.core.schemas import VNDateTime
+from backend.core.schemas import Integer, VNDateTime
 from backend.core.timeutil import VN_TZ
 
 
@@ -16,7 +16,7 @@ def _when(**kw: object) -> fields.AwareDateTime:
 
 
 class EventCreateSchema(Schema):
-    organisation_id = fields.Integer(load_default=None)
+    organisation_id = Integer(load_default=None)
     title = fields.String(
         required=True,
         validate=validate.Length(min=1, max=500),
@@ -25,14 +25,10 @@ class EventCreateSchema(Schema):
     starts_at = _when(required=True)
     ends_at = _when(required=True)
     place = fields.String(load_default="", validate=validate.Length(max=255))
-    chair_id = fields.Integer(
-        load_default=None, allow_none=True, metadata={"description": "chủ trì"}
-    )
-    participant_ids = fields.List(
-        fields.Integer(), load_default=list, validate=validate.Length(max=200)
-    )
+    chair_id = Integer(load_default=None, allow_none=True, metadata={"description": "chủ trì"})
+    participant_ids = fields.List(Integer(), load_default=list, validate=validate.Length(max=200))
     document_ids = fields.List(
-        fields.Integer(),
+        Integer(),
         load_default=list,
         validate=validate.Length(max=50),
         metadata={"description": "documents to bring; ones the editor can open"},
@@ -45,9 +41,9 @@ class EventUpdateSchema(Schema):
     starts_at = _when()
     ends_at = _when()
     place = fields.String(validate=validate.Length(max=255))
-    chair_id = fields.Integer(allow_none=True)
-    participant_ids = fields.List(fields.Integer(), validate=validate.Length(max=200))
-    document_ids = fields.List(fields.Integer(), validate=validate.Length(max=50))
+    chair_id = Integer(allow_none=True)
+    participant_ids = fields.List(Integer(), validate=validate.Length(max=200))
+    document_ids = fields.List(Integer(), validate=validate.Length(max=50))
     notes = fields.String(validate=validate.Length(max=4000))
 
 
@@ -61,21 +57,21 @@ class WeekArgsSchema(Schema):
         validate=validate.Regexp(r"^\d{4}-W\d{2}$"),
         metadata={"description": "ISO week, e.g. 2026-W48; this week by default"},
     )
-    organisation_id = fields.Integer(load_default=None)
-    leader_id = fields.Integer(
+    organisation_id = Integer(load_default=None)
+    leader_id = Integer(
         load_default=None, metadata={"description": "only events this person chairs or attends"}
     )
 
 
 class EventDocumentSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     subject = fields.String()
     number_symbol = fields.String(allow_none=True)
 
 
 class EventSchema(Schema):
-    id = fields.Integer()
-    organisation_id = fields.Integer()
+    id = Integer()
+    organisation_id = Integer()
     title = fields.String()
     starts_at = VNDateTime()
     ends_at = VNDateTime()
@@ -100,6 +96,6 @@ class WeekSchema(Schema):
     week = fields.String()
     starts_on = fields.Date(metadata={"description": "Monday"})
     ends_on = fields.Date(metadata={"description": "Sunday"})
-    organisation_id = fields.Integer()
-    leader_id = fields.Integer(allow_none=True)
+    organisation_id = Integer()
+    leader_id = Integer(allow_none=True)
     events = fields.List(fields.Nested(EventSchema))

@@ -50,16 +50,27 @@ class ApiError(Exception):
         code: str | None = None,
         status: int | None = None,
         headers: dict[str, str] | None = None,
+        keep_changes: bool = False,
         **extra: Any,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        # The changes made before the error must be committed all the same (a wrong
+        # signing code still counts towards the lockout), also when an outer transaction
+        # (an idempotent request) would otherwise roll them back.
+        self.keep_changes = keep_changes
         if code:
             self.code = code
         if status:
             self.status = status
         self.headers = headers or {}
         self.extra = extra
+
+
+def wait_minutes(seconds: int) -> int:
+    """A lockout's wait as people read it: whole minutes, rounded up, so the message and
+    ``Retry-After`` (seconds) always say the same."""
+    return max(1, -(-seconds // 60))
 
 
 class Unauthorized(ApiError):

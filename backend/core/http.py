@@ -31,11 +31,14 @@ def check_if_match(if_match: str | None, current_etag: str) -> None:
 
 def send_stored_file(path: Path, content_type: str, filename: str, sha256: str) -> Response:
     """A stored blob as a download: ETag = its SHA-256 (a blob never changes), Range
-    requests, and revalidation each time (access may be withdrawn)."""
+    requests, and revalidation each time (access may be withdrawn). Content-Disposition
+    names the file: a PDF opens in the browser's viewer (inline), anything else (office
+    files) is saved, never shown as a page of our origin."""
     response = send_file(
         path,
         mimetype=content_type,
         download_name=filename,
+        as_attachment=content_type != "application/pdf",
         conditional=True,
         etag=sha256,
         max_age=0,

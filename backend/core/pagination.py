@@ -13,6 +13,7 @@ from sqlalchemy import Select, and_, or_
 
 from backend.core.db import session
 from backend.core.errors import ValidationFailed
+from backend.core.schemas import Integer
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -22,9 +23,7 @@ class PageArgsSchema(Schema):
     cursor = fields.String(
         load_default=None, metadata={"description": "next_cursor of the previous page"}
     )
-    limit = fields.Integer(
-        load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT)
-    )
+    limit = Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
 
 
 def encode_cursor(values: list[Any]) -> str:

@@ -5,9 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from backend.core.timeutil import iso_vn
+
+# What an integer column holds on both databases (PostgreSQL's ``integer``; SQLite's are
+# wider): every integer the API accepts is bounded by it, so a larger one is a 422 naming
+# the field, never an OverflowError from the driver.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+class Integer(fields.Integer):
+    """The API's integer: bounded to what the database stores (also in the OpenAPI
+    document, as minimum/maximum). Use it for every integer field, never fields.Integer."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.insert(0, validate.Range(min=INT_MIN, max=INT_MAX))
 
 
 class VNDateTime(fields.DateTime):
@@ -18,13 +32,15 @@ class VNDateTime(fields.DateTime):
 
 
 class ProblemSchema(Schema):
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    code = fields.String()
+    """RFC 9457 Problem Details, as every error of the API is answered."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = Integer(required=True)
+    detail = fields.String(required=True)
+    code = fields.String(required=True)
     request_id = fields.String()
-    errors = fields.Dict()
+    errors = fields.Dict(metadata={"description": "for 422: field → messages"})
 
 
 class PageSchema(Schema):

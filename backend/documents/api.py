@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, send_file
+from flask import send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth.guard import current_user
+from backend.core.api import Blueprint
 from backend.core.http import if_match_header, send_stored_file
 from backend.core.idempotency import idempotent
 
@@ -14,16 +14,15 @@ from . import service
 from .models import Document
 from .schemas import (
     DocumentDetailSchema,
-    DocumentFilesSchema,
     DocumentListArgsSchema,
-    DocumentMetaSchema,
     DocumentPageSchema,
     DocumentUpdateSchema,
+    DocumentUploadSchema,
     PageImageArgsSchema,
     ParticipantCreateSchema,
     ParticipantSchema,
-    VersionFormSchema,
     VersionSchema,
+    VersionUploadSchema,
 )
 
 blp = Blueprint("documents", __name__, url_prefix="/api", description="Documents and files")
@@ -40,9 +39,9 @@ class _Detail:
         return getattr(self._document, name)
 
 
-def _uploads(files: dict) -> tuple[service.Upload, list[service.Upload]]:
-    main = files["file"]
-    attachments = request.files.getlist("attachments")
+def _uploads(form: dict) -> tuple[service.Upload, list[service.Upload]]:
+    main = form.pop("file")
+    attachments = form.pop("attachments")
     return (
         service.Upload("file", main.filename, main.stream),
         [
@@ -62,12 +61,11 @@ class Documents(MethodView):
         return service.list_documents(current_user(), filters=args, cursor=cursor, limit=limit)
 
     @idempotent
-    @blp.arguments(DocumentMetaSchema, location="form")
-    @blp.arguments(DocumentFilesSchema, location="files")
+    @blp.arguments(DocumentUploadSchema, location="multipart")
     @blp.response(201, DocumentDetailSchema)
-    def post(self, meta: dict, files: dict):
+    def post(self, meta: dict):
         """Upload a document: main PDF + attachments + metadata (multipart)"""
-        main, attachments = _uploads(files)
+        main, attachments = _uploads(meta)
         document = service.create_document(current_user(), meta, main, attachments)
         return _Detail(document), {
             "ETag": document.etag,
@@ -97,12 +95,11 @@ class Versions(MethodView):
         return service.list_versions(current_user(), document_id)
 
     @idempotent
-    @blp.arguments(VersionFormSchema, location="form")
-    @blp.arguments(DocumentFilesSchema, location="files")
+    @blp.arguments(VersionUploadSchema, location="multipart")
     @blp.response(201, VersionSchema)
-    def post(self, form: dict, files: dict, document_id: int):
+    def post(self, form: dict, document_id: int):
         """Upload a new version (drafter, If-Match required); old versions are kept"""
-        main, attachments = _uploads(files)
+        main, attachments = _uploads(form)
         version = service.add_version(
             current_user(), document_id, if_match_header(), main, attachments, form["note"]
         )

@@ -1,20 +1,22 @@
-"""Checking uploaded files before anything is stored: real PDFs only for the main file,
-not encrypted, within the size limit; attachments may also be office documents."""
+"""Checking uploaded files before anything is stored: real PDFs only for the main file —
+complete, not damaged, not encrypted, not a decompression bomb — within the size limit;
+attachments may also be office documents."""
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
+from backend.core import sandbox
+from backend.core.errors import ApiError
 
-logging.getLogger("pypdf").setLevel(logging.ERROR)
+from . import pdfwork
 
 PDF = "application/pdf"
+CHECK_MEMORY_MB = 400
+CHECK_SECONDS = 10.0
 # Attachments that are not PDFs: recognised by their magic bytes and extension.
 OFFICE_TYPES = {
     ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -34,6 +36,10 @@ IMAGE_TYPES = {
 }
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class ServerBusy(ApiError):
+    status, code, title = 503, "busy", "Busy"
 
 
 @dataclass
@@ -56,25 +62,32 @@ def clean_filename(name: str | None, fallback: str = "document.pdf") -> str:
 
 
 def check_pdf(path: Path, head: bytes) -> int:
-    """Return the page count of a real, unencrypted PDF, or raise FileProblem."""
+    """Return the page count of a complete, readable, unencrypted PDF, or raise
+    FileProblem. The file is parsed in a sandboxed child (backend.documents.pdfwork):
+    a hostile file costs that child its memory or time, never the server's."""
     if b"%PDF-" not in head[:1024]:
         raise FileProblem("not-pdf", "The file is not a PDF (no %PDF- header).")
     try:
-        reader = PdfReader(path, strict=False)
-        if reader.is_encrypted:
-            raise FileProblem(
-                "pdf-encrypted", "The PDF is encrypted or password-protected; upload it unlocked."
-            )
-        if "/Root" not in reader.trailer:
-            raise FileProblem("pdf-broken", "The PDF has no document catalogue.")
-        pages = len(reader.pages)
-    except FileProblem:
-        raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        result = sandbox.run(
+            pdfwork.inspect_pdf, str(path), memory_mb=CHECK_MEMORY_MB, seconds=CHECK_SECONDS
+        )
+    except sandbox.Busy as exc:
+        raise ServerBusy(
+            "Too many files are being checked right now; send it again in a moment.",
+            headers={"Retry-After": "5"},
+        ) from exc
+    except sandbox.LimitExceeded as exc:
+        limit = f"{CHECK_SECONDS:g} s" if exc.reason in {"time", "cpu"} else f"{CHECK_MEMORY_MB} MB"
+        raise FileProblem(
+            "pdf-too-complex",
+            f"Reading the PDF takes more than {limit}; it cannot be shown on a phone. "
+            "Print it to a new PDF and upload that.",
+        ) from exc
+    except sandbox.JobFailed as exc:
         raise FileProblem("pdf-broken", f"The PDF cannot be read: {exc}") from exc
-    if pages < 1:
-        raise FileProblem("pdf-broken", "The PDF has no pages.")
-    return pages
+    if "problem" in result:
+        raise FileProblem(result["problem"], result["detail"])
+    return int(result["pages"])
 
 
 def check_file(

@@ -1,20 +1,29 @@
 """Pages of a PDF as images for the phone (pypdfium2 → WebP), sized to the device's
-width and pixel density, cached on disk by content hash: a page image never changes."""
+width and pixel density, cached on disk by content hash: a page image never changes.
+
+Rendering runs in a sandboxed child (memory and time capped) and the image is capped in
+pixels (a very tall page comes out narrower, never as a gigabyte bitmap). A page that
+cannot be drawn within the limits is refused with the reason, and the refusal is cached
+like an image."""
 
 from __future__ import annotations
 
-import io
 import os
-import threading
 from pathlib import Path
 
-import pypdfium2 as pdfium
+from backend.core import sandbox
+
+from . import pdfwork
 
 MIN_WIDTH, MAX_WIDTH = 200, 1600  # CSS pixels
 MAX_PIXELS = 2400  # wide enough for a tablet at 2x, small enough for a bad network
 BUCKET = 50  # pixel widths are rounded up to a multiple of this, to share the cache
-WEBP_QUALITY = 72
-_render_lock = threading.Lock()  # pdfium is not thread-safe
+RENDER_MEMORY_MB = 400
+RENDER_SECONDS = 4.0
+
+
+class PageTooComplex(Exception):
+    """The page cannot be drawn within the limits; ``str(exc)`` says why."""
 
 
 def pixel_width(css_width: int, dpr: float) -> int:
@@ -23,30 +32,51 @@ def pixel_width(css_width: int, dpr: float) -> int:
     return -(-pixels // BUCKET) * BUCKET
 
 
+def _write_atomically(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_suffix(f".{os.getpid()}.tmp")
+    temp.write_bytes(data)
+    temp.replace(target)  # atomic: readers never see half a file
+
+
 def render_page(pdf_path: Path, cache_dir: Path, sha256: str, page: int, pixels: int) -> Path:
-    """Return the cached WebP of page ``page`` (1-based) at ``pixels`` wide."""
+    """Return the cached WebP of page ``page`` (1-based) at ``pixels`` wide (or narrower,
+    for a page too large to draw at that width); PageTooComplex when it cannot be drawn."""
     target = cache_dir / sha256[:2] / sha256 / f"{page}-{pixels}.webp"
+    refused = target.with_suffix(".refused")
     if target.exists():
         return target
-    with _render_lock:
-        if target.exists():
-            return target
-        document = pdfium.PdfDocument(str(pdf_path))
-        try:
-            # form fields drawn too: the signatures, the seal, the number and the date
-            # are widgets, and a signed document must not look unsigned on the phone
-            document.init_forms()
-            pdf_page = document[page - 1]
-            scale = pixels / pdf_page.get_width()
-            image = pdf_page.render(scale=scale, may_draw_forms=True).to_pil()
-            if image.width > pixels:  # pdfium rounds up: trim the extra pixel column
-                image = image.crop((0, 0, pixels, image.height))
-        finally:
-            document.close()
-        buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, "WEBP", quality=WEBP_QUALITY, method=4)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.with_suffix(f".{os.getpid()}.tmp")
-        temp.write_bytes(buffer.getvalue())
-        temp.replace(target)  # atomic: readers never see half a file
+    if refused.exists():
+        raise PageTooComplex(refused.read_text())
+    try:
+        image = sandbox.run(
+            pdfwork.render_page,
+            str(pdf_path),
+            page,
+            pixels,
+            memory_mb=RENDER_MEMORY_MB,
+            seconds=RENDER_SECONDS,
+        )
+    except (sandbox.LimitExceeded, sandbox.JobFailed) as exc:
+        reason = _reason(exc)
+        # Out of memory, out of CPU time or damaged is a property of the page: remembered.
+        # A page that ran out of wall-clock time may just have met a busy machine.
+        if not (isinstance(exc, sandbox.LimitExceeded) and exc.reason == "time"):
+            _write_atomically(refused, reason.encode())
+        raise PageTooComplex(reason) from exc
+    _write_atomically(target, image)
     return target
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, sandbox.LimitExceeded) and exc.reason in {"time", "cpu"}:
+        return (
+            f"Drawing this page takes longer than {RENDER_SECONDS:g} s; "
+            "download the PDF to read it."
+        )
+    if isinstance(exc, sandbox.LimitExceeded):
+        return (
+            f"Drawing this page needs more than {RENDER_MEMORY_MB} MB of memory; "
+            "download the PDF to read it."
+        )
+    return "This page cannot be drawn (the PDF is damaged here); download the PDF to read it."

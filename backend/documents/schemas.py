@@ -4,7 +4,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from backend.core.pagination import PageArgsSchema
-from backend.core.schemas import PageSchema, VNDateTime
+from backend.core.schemas import Integer, PageSchema, VNDateTime
 
 from .models import Direction, ParticipantRole, Secrecy, Urgency
 
@@ -16,7 +16,7 @@ DIRECTIONS = [d.value for d in Direction]
 class DocumentMetaSchema(Schema):
     """Metadata sent with the upload (multipart form fields)."""
 
-    document_type_id = fields.Integer(required=True)
+    document_type_id = Integer(required=True)
     subject = fields.String(
         required=True,
         validate=validate.Length(min=1, max=500),
@@ -26,8 +26,8 @@ class DocumentMetaSchema(Schema):
     secrecy = fields.String(load_default="normal", validate=validate.OneOf(SECRECIES))
     due_date = fields.Date(load_default=None, allow_none=True)
     direction = fields.String(load_default="outgoing", validate=validate.OneOf(DIRECTIONS))
-    organisation_id = fields.Integer(load_default=None)
-    unit_id = fields.Integer(
+    organisation_id = Integer(load_default=None)
+    unit_id = Integer(
         load_default=None,
         metadata={"description": "drafting unit: one of yours (default: your first)"},
     )
@@ -39,13 +39,19 @@ class DocumentFilesSchema(Schema):
     attachments = fields.List(Upload(), load_default=list)
 
 
-class VersionFormSchema(Schema):
+class DocumentUploadSchema(DocumentMetaSchema, DocumentFilesSchema):
+    """A new document: its metadata and files in one multipart/form-data body."""
+
+
+class VersionUploadSchema(DocumentFilesSchema):
+    """A new version: its files and a note in one multipart/form-data body."""
+
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
 class DocumentUpdateSchema(Schema):
-    document_type_id = fields.Integer()
-    unit_id = fields.Integer(metadata={"description": "drafting unit: one of yours"})
+    document_type_id = Integer()
+    unit_id = Integer(metadata={"description": "drafting unit: one of yours"})
     subject = fields.String(validate=validate.Length(min=1, max=500))
     urgency = fields.String(validate=validate.OneOf(URGENCIES))
     secrecy = fields.String(validate=validate.OneOf(SECRECIES))
@@ -53,7 +59,7 @@ class DocumentUpdateSchema(Schema):
 
 
 class ParticipantCreateSchema(Schema):
-    user_id = fields.Integer(required=True)
+    user_id = Integer(required=True)
     role = fields.String(
         load_default=ParticipantRole.WATCHER.value,
         validate=validate.OneOf([ParticipantRole.WATCHER.value]),
@@ -61,46 +67,46 @@ class ParticipantCreateSchema(Schema):
 
 
 class ParticipantSchema(Schema):
-    user_id = fields.Integer()
+    user_id = Integer()
     role = fields.String()
     created_at = VNDateTime()
 
 
 class FileSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     kind = fields.String()
     filename = fields.String()
     content_type = fields.String()
-    size = fields.Integer()
+    size = Integer()
     sha256 = fields.String(attribute="blob_sha256")
-    page_count = fields.Integer(allow_none=True)
+    page_count = Integer(allow_none=True)
 
 
 class VersionSchema(Schema):
-    id = fields.Integer()
-    number = fields.Integer()
+    id = Integer()
+    number = Integer()
     note = fields.String()
-    created_by_id = fields.Integer()
+    created_by_id = Integer()
     created_at = VNDateTime()
     files = fields.List(fields.Nested(FileSchema))
 
 
 class DocumentTypeRefSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     name = fields.String()
     abbreviation = fields.String(allow_none=True)
 
 
 class UnitRefSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     name = fields.String()
     abbreviation = fields.String()
 
 
 class DocumentSchema(Schema):
-    id = fields.Integer()
-    organisation_id = fields.Integer()
-    unit_id = fields.Integer(allow_none=True)
+    id = Integer()
+    organisation_id = Integer()
+    unit_id = Integer(allow_none=True)
     unit = fields.Nested(
         UnitRefSchema, allow_none=True, metadata={"description": "the drafting unit"}
     )
@@ -114,7 +120,7 @@ class DocumentSchema(Schema):
     number_symbol = fields.String(allow_none=True, metadata={"description": "số, ký hiệu"})
     submitted_at = VNDateTime(allow_none=True)
     issued_at = VNDateTime(allow_none=True)
-    current_version = fields.Integer()
+    current_version = Integer()
     created_by = fields.Function(
         lambda d: {"id": d.created_by.id, "full_name": d.created_by.full_name}
     )
@@ -133,8 +139,8 @@ class DocumentListArgsSchema(PageArgsSchema):
     status = fields.String()
     urgency = fields.String(validate=validate.OneOf(URGENCIES))
     secrecy = fields.String(validate=validate.OneOf(SECRECIES))
-    document_type_id = fields.Integer()
-    unit_id = fields.Integer()
+    document_type_id = Integer()
+    unit_id = Integer()
     q = fields.String(validate=validate.Length(max=200))
     mine = fields.Boolean(metadata={"description": "only the documents I drafted (uploaded)"})
 
@@ -144,7 +150,7 @@ class DocumentPageSchema(PageSchema):
 
 
 class PageImageArgsSchema(Schema):
-    width = fields.Integer(
+    width = Integer(
         load_default=390,
         validate=validate.Range(min=100, max=4000),
         metadata={"description": "CSS pixels the page is shown at"},

@@ -15,7 +15,8 @@ from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.audit import service as audit
-from backend.core.db import atomic, session
+from backend.core import sandbox
+from backend.core.db import atomic, on_commit, session
 from backend.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from backend.core.http import check_if_match
 from backend.core.pagination import Page, newest_first
@@ -25,10 +26,9 @@ from backend.org import service as org_service
 from backend.org.models import Membership, Role, User
 from backend.search.index import store_blob_text
 from backend.search.models import BlobText
-from backend.search.text import extract_pdf_text
 
 from . import pages
-from .files import FileProblem, check_file, clean_filename
+from .files import FileProblem, ServerBusy, check_file, clean_filename
 from .models import (
     URGENCY_RANK,
     Blob,
@@ -63,7 +63,6 @@ class _Staged:
     staged: StoredFile
     content_type: str
     page_count: int | None
-    text: str | None = None  # of a PDF, for the search index
 
 
 def blob_store() -> BlobStore:
@@ -155,22 +154,41 @@ def _require_drafter(actor: User, document: Document) -> None:
 def _stage_files(
     main: Upload | None, attachments: list[Upload], *, images: bool = False
 ) -> list[_Staged]:
+    """Store the uploads in staging and check each one (in a sandboxed child for PDFs).
+    Limits: MAX_UPLOAD_MB per file, MAX_ATTACHMENTS attachments, MAX_DOCUMENT_MB for all
+    files together. Nothing slow happens here beyond the checks: the text of PDFs is read
+    by the worker after the commit (see enqueue_text_extraction)."""
     store = blob_store()
-    limit = current_app.extensions["settings"].max_upload_bytes
+    settings = current_app.extensions["settings"]
+    if len(attachments) > settings.max_attachments:
+        raise ValidationFailed(
+            f"At most {settings.max_attachments} attachments per document.",
+            {"attachments": [f"{len(attachments)} sent; at most {settings.max_attachments}."]},
+            code="too-many-files",
+        )
     staged: list[_Staged] = []
     items = ([(main, "main")] if main else []) + [(a, "attachment") for a in attachments]
     field = "file"
+    total = 0
     try:
         for upload, kind in items:
             field = upload.field
             filename = clean_filename(upload.filename)
+            room = min(settings.max_upload_bytes, settings.max_document_bytes - total)
             try:
-                stored = store.stage(upload.stream, limit)
+                stored = store.stage(upload.stream, room)
             except FileTooLarge as exc:
+                if exc.limit < settings.max_upload_bytes:
+                    raise FileProblem(
+                        "files-too-large",
+                        f"The files of one upload may total at most {settings.max_document_mb} "
+                        f"MB; {filename} goes past that.",
+                    ) from exc
                 raise FileProblem(
                     "file-too-large",
                     f"{filename} is larger than the limit of {exc.limit // (1024 * 1024)} MB.",
                 ) from exc
+            total += stored.size
             entry = _Staged(upload.field, filename, kind, stored, "", None)
             staged.append(entry)
             checked = check_file(
@@ -181,15 +199,20 @@ def _stage_files(
                 images=images,
             )
             entry.content_type, entry.page_count = checked.content_type, checked.page_count
-            if checked.content_type == "application/pdf":
-                entry.text = extract_pdf_text(stored.temp_path)
-    except FileProblem as problem:
+    except BaseException as exc:
         for entry in staged:
             entry.staged.discard()
-        raise ValidationFailed(
-            problem.detail, {field: [problem.detail]}, code=problem.code
-        ) from problem
+        if isinstance(exc, FileProblem):
+            raise ValidationFailed(exc.detail, {field: [exc.detail]}, code=exc.code) from exc
+        raise
     return staged
+
+
+def enqueue_text_extraction(staged: list[_Staged]) -> None:
+    """After the commit: the worker reads the text of the new PDFs for search."""
+    shas = sorted({e.staged.sha256 for e in staged if e.content_type == "application/pdf"})
+    if shas:
+        on_commit(lambda: current_app.extensions["tasks"].extract_texts(shas))
 
 
 def _insert_blob_if_missing(sha256: str, size: int) -> None:
@@ -217,8 +240,6 @@ def _write_version(
         # never a row pointing at nothing.
         entry.staged.publish()
         _insert_blob_if_missing(entry.staged.sha256, entry.staged.size)
-        if entry.text is not None:
-            store_blob_text(s, entry.staged.sha256, entry.text)
         s.add(
             DocumentFile(
                 version_id=version.id,
@@ -233,6 +254,7 @@ def _write_version(
         )
     s.flush()
     s.refresh(version)
+    enqueue_text_extraction(staged)
     return version
 
 
@@ -607,5 +629,15 @@ def page_image(
         raise NotFound(f"The file has {file.page_count} pages.", code="no-such-page")
     pixels = pages.pixel_width(css_width, dpr)
     cache_dir = Path(current_app.extensions["settings"].var_dir) / "cache" / "pages"
-    image = pages.render_page(path, cache_dir, file.blob_sha256, page, pixels)
+    try:
+        image = pages.render_page(path, cache_dir, file.blob_sha256, page, pixels)
+    except pages.PageTooComplex as exc:
+        raise ValidationFailed(
+            str(exc), {"page": [str(exc)]}, code="page-too-complex", page=page
+        ) from exc
+    except sandbox.Busy as exc:
+        raise ServerBusy(
+            "Too many pages are being drawn right now; try again in a moment.",
+            headers={"Retry-After": "2"},
+        ) from exc
     return image, f"{file.blob_sha256[:16]}-{page}-{pixels}"

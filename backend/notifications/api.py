@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth.guard import current_device_id, current_user
+from backend.core.api import Blueprint
+from backend.core.idempotency import idempotent
 
 from . import service
 from .schemas import (
@@ -33,6 +34,7 @@ class Notifications(MethodView):
 
 @blp.route("/notifications/<int:notification_id>/read")
 class NotificationRead(MethodView):
+    @idempotent
     @blp.response(200, NotificationSchema)
     def post(self, notification_id: int):
         """Mark one notification read"""
@@ -41,6 +43,7 @@ class NotificationRead(MethodView):
 
 @blp.route("/notifications/read-all")
 class NotificationsReadAll(MethodView):
+    @idempotent
     @blp.response(200, ReadAllSchema)
     def post(self):
         """Mark all my notifications read"""
@@ -62,6 +65,7 @@ class Subscriptions(MethodView):
         """My push subscriptions, with the device each belongs to"""
         return service.list_subscriptions(current_user())
 
+    @idempotent
     @blp.arguments(SubscriptionCreateSchema)
     @blp.response(201, SubscriptionSchema)
     def post(self, data: dict):
@@ -83,7 +87,7 @@ class Preferences(MethodView):
         """Which kinds I want pushed, and my quiet hours (Vietnam time)"""
         return service.get_preferences(current_user())
 
-    @blp.arguments(PreferencesSchema)
+    @blp.arguments(PreferencesSchema, required=True)  # a PUT without a body is a mistake
     @blp.response(200, PreferencesSchema)
     def put(self, data: dict):
         return service.update_preferences(current_user(), data)

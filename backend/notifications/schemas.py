@@ -3,15 +3,15 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from backend.core.pagination import PageArgsSchema
-from backend.core.schemas import PageSchema, VNDateTime
+from backend.core.schemas import Integer, PageSchema, VNDateTime
 
 
 class NotificationSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     kind = fields.String()
     title = fields.String()
     body = fields.String()
-    document_id = fields.Integer(allow_none=True)
+    document_id = Integer(allow_none=True)
     urgent = fields.Boolean()
     created_at = VNDateTime()
     read_at = VNDateTime(allow_none=True)
@@ -26,7 +26,7 @@ class NotificationPageSchema(PageSchema):
 
 
 class ReadAllSchema(Schema):
-    marked = fields.Integer()
+    marked = Integer()
 
 
 class SubscriptionKeysSchema(Schema):
@@ -48,9 +48,9 @@ class SubscriptionCreateSchema(Schema):
 
 
 class SubscriptionSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     endpoint = fields.String()
-    device_id = fields.Integer()
+    device_id = Integer()
     created_at = VNDateTime()
     last_success_at = VNDateTime(allow_none=True)
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth.guard import current_user
+from backend.core.api import Blueprint
 from backend.core.idempotency import idempotent
 
 from . import service

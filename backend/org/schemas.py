@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from backend.core.schemas import VNDateTime
+from backend.core.schemas import Integer, VNDateTime
 from backend.core.timeutil import utcnow
 
 from .models import Role
@@ -11,31 +11,31 @@ ROLE_VALUES = [r.value for r in Role]
 
 
 class OrganisationSchema(Schema):
-    id = fields.Integer(dump_only=True)
+    id = Integer(dump_only=True)
     code = fields.String(metadata={"description": "mã định danh, e.g. 000.00.00.H41"})
     name = fields.String()
     short_name = fields.String()
-    parent_id = fields.Integer(allow_none=True)
+    parent_id = Integer(allow_none=True)
 
 
 class UnitSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    organisation_id = fields.Integer(dump_only=True)
+    id = Integer(dump_only=True)
+    organisation_id = Integer(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
     abbreviation = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-zĐđ0-9]{1,20}$"))
 
 
 class MembershipSchema(Schema):
-    organisation_id = fields.Integer(dump_only=True)
+    organisation_id = Integer(dump_only=True)
     organisation_name = fields.Function(lambda m: m.organisation.name, dump_only=True)
-    unit_id = fields.Integer(allow_none=True, load_default=None)
+    unit_id = Integer(allow_none=True, load_default=None)
     unit_name = fields.Function(lambda m: m.unit.name if m.unit else None, dump_only=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLE_VALUES))
     position_title = fields.String(load_default="", validate=validate.Length(max=120))
 
 
 class UserSchema(Schema):
-    id = fields.Integer(dump_only=True)
+    id = Integer(dump_only=True)
     username = fields.String()
     full_name = fields.String()
     email = fields.String(allow_none=True)
@@ -63,7 +63,7 @@ class UserUpdateSchema(Schema):
 
 
 class DocumentTypeSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     code = fields.String()
     name = fields.String()
     abbreviation = fields.String(allow_none=True)
@@ -72,7 +72,7 @@ class DocumentTypeSchema(Schema):
 
 
 class OrgQuerySchema(Schema):
-    organisation_id = fields.Integer(required=True)
+    organisation_id = Integer(required=True)
 
 
 class TimestampedSchema(Schema):
@@ -80,20 +80,20 @@ class TimestampedSchema(Schema):
 
 
 class DelegationCreateSchema(Schema):
-    organisation_id = fields.Integer(required=True)
-    deputy_id = fields.Integer(required=True)
+    organisation_id = Integer(required=True)
+    deputy_id = Integer(required=True)
     can_approve = fields.Boolean(load_default=True)
     can_sign = fields.Boolean(load_default=False)
     starts_at = fields.AwareDateTime(load_default=None, allow_none=True)
     ends_at = fields.AwareDateTime(required=True)
-    document_type_ids = fields.List(fields.Integer(), load_default=None, allow_none=True)
-    unit_ids = fields.List(fields.Integer(), load_default=None, allow_none=True)
+    document_type_ids = fields.List(Integer(), load_default=None, allow_none=True)
+    unit_ids = fields.List(Integer(), load_default=None, allow_none=True)
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
 class DelegationSchema(Schema):
-    id = fields.Integer()
-    organisation_id = fields.Integer()
+    id = Integer()
+    organisation_id = Integer()
     delegator = fields.Function(
         lambda d: {"id": d.delegator.id, "full_name": d.delegator.full_name}
     )
@@ -102,8 +102,8 @@ class DelegationSchema(Schema):
     can_sign = fields.Boolean()
     starts_at = VNDateTime()
     ends_at = VNDateTime()
-    document_type_ids = fields.List(fields.Integer(), allow_none=True)
-    unit_ids = fields.List(fields.Integer(), allow_none=True)
+    document_type_ids = fields.List(Integer(), allow_none=True)
+    unit_ids = fields.List(Integer(), allow_none=True)
     note = fields.String()
     created_at = VNDateTime()
     revoked_at = VNDateTime(allow_none=True)

@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from backend.assignments.schemas import person
 from backend.core.pagination import PageArgsSchema
-from backend.core.schemas import PageSchema, VNDateTime
+from backend.core.schemas import Integer, PageSchema, VNDateTime
 from backend.documents.schemas import DocumentSchema
 
 from .service import BUCKETS
@@ -19,39 +19,39 @@ class ReportArgsSchema(Schema):
     end = fields.Date(
         data_key="to", load_default=None, metadata={"description": "last day; today by default"}
     )
-    organisation_id = fields.Integer(load_default=None)
-    unit_id = fields.Integer(load_default=None)
+    organisation_id = Integer(load_default=None)
+    unit_id = Integer(load_default=None)
     by = fields.String(load_default="unit", validate=validate.OneOf(["unit", "person"]))
 
 
 class DrillDownArgsSchema(PageArgsSchema):
     start = fields.Date(data_key="from", load_default=None)
     end = fields.Date(data_key="to", load_default=None)
-    organisation_id = fields.Integer(load_default=None)
-    unit_id = fields.Integer(load_default=None)
-    user_id = fields.Integer(
+    organisation_id = Integer(load_default=None)
+    unit_id = Integer(load_default=None)
+    user_id = Integer(
         load_default=None, metadata={"description": "a person's sub-assignments (by=person)"}
     )
     bucket = fields.String(required=True, validate=validate.OneOf(["received", *BUCKETS]))
 
 
 class FiguresSchema(Schema):
-    received = fields.Integer(metadata={"description": "Tiếp nhận"})
-    completed_on_time = fields.Integer(metadata={"description": "Hoàn thành đúng hạn"})
-    completed_late = fields.Integer(metadata={"description": "Hoàn thành quá hạn"})
-    in_progress_on_time = fields.Integer(metadata={"description": "Đang xử lý trong hạn"})
-    in_progress_overdue = fields.Integer(metadata={"description": "Đang xử lý quá hạn"})
+    received = Integer(metadata={"description": "Tiếp nhận"})
+    completed_on_time = Integer(metadata={"description": "Hoàn thành đúng hạn"})
+    completed_late = Integer(metadata={"description": "Hoàn thành quá hạn"})
+    in_progress_on_time = Integer(metadata={"description": "Đang xử lý trong hạn"})
+    in_progress_overdue = Integer(metadata={"description": "Đang xử lý quá hạn"})
 
 
 class ReportRowSchema(FiguresSchema):
-    unit_id = fields.Integer()
+    unit_id = Integer()
     unit_name = fields.String()
-    user_id = fields.Integer(metadata={"description": "by=person"})
+    user_id = Integer(metadata={"description": "by=person"})
     full_name = fields.String(metadata={"description": "by=person"})
 
 
 class ReportSchema(Schema):
-    organisation_id = fields.Integer()
+    organisation_id = Integer()
     start = fields.Date(data_key="from")
     end = fields.Date(data_key="to")
     by = fields.String()
@@ -61,15 +61,15 @@ class ReportSchema(Schema):
 
 
 class DrillDownItemSchema(Schema):
-    assignment_id = fields.Integer()
-    document_id = fields.Integer()
+    assignment_id = Integer()
+    document_id = Integer()
     document = fields.Nested(
         DocumentSchema,
         allow_none=True,
         metadata={"description": "when you may open the document"},
     )
     role = fields.String()
-    unit_id = fields.Integer()
+    unit_id = Integer()
     unit_name = fields.String()
     assignee = fields.Function(lambda i: person(i["assignee"]), allow_none=True)
     deadline = fields.Date(allow_none=True)
@@ -84,22 +84,22 @@ class DrillDownPageSchema(PageSchema):
 
 
 class DashboardCountsSchema(Schema):
-    open = fields.Integer()
-    due_soon = fields.Integer(metadata={"description": "deadline within REMINDER_BEFORE_HOURS"})
-    overdue = fields.Integer()
+    open = Integer()
+    due_soon = Integer(metadata={"description": "deadline within REMINDER_BEFORE_HOURS"})
+    overdue = Integer()
 
 
 class AssignedByMeSchema(Schema):
-    open = fields.Integer()
-    late_documents = fields.Integer(
+    open = Integer()
+    late_documents = Integer(
         metadata={"description": "documents with an assignment of mine past its deadline"}
     )
 
 
 class LateUnitSchema(Schema):
-    unit_id = fields.Integer()
+    unit_id = Integer()
     unit_name = fields.String()
-    overdue = fields.Integer()
+    overdue = Integer()
 
 
 class DashboardSchema(Schema):

@@ -60,9 +60,10 @@ def _blob_path(sha256: str) -> Any:
     return path if path.exists() else None
 
 
-def _texts(s: Session, shas: list[str]) -> dict[str, str]:
-    """The stored text of each blob; a PDF stored without it (written by code that did
-    not extract, or before search existed) is extracted now and kept."""
+def _texts(s: Session, shas: list[str], *, extract: bool) -> dict[str, str]:
+    """The stored text of each blob. A PDF stored without it yet (just uploaded: the
+    worker extracts it; or stored before search existed) counts as empty, unless
+    ``extract`` (the worker, ``flask reindex-search``): then it is extracted now and kept."""
     found = {
         sha: text
         for sha, text in s.execute(
@@ -72,14 +73,57 @@ def _texts(s: Session, shas: list[str]) -> dict[str, str]:
     for sha in shas:
         if sha in found:
             continue
-        path = _blob_path(sha)
+        path = _blob_path(sha) if extract else None
         found[sha] = extract_pdf_text(path) if path is not None else ""
         if path is not None:
             store_blob_text(s, sha, found[sha])
     return found
 
 
-def reindex(s: Session, document_ids: list[int]) -> int:
+def _pdf_blobs_without_text(s: Session, shas: list[str] | None, limit: int) -> list[str]:
+    query = (
+        select(DocumentFile.blob_sha256)
+        .outerjoin(BlobText, BlobText.blob_sha256 == DocumentFile.blob_sha256)
+        .where(DocumentFile.content_type == PDF, BlobText.blob_sha256.is_(None))
+        .distinct()
+        .limit(limit)
+    )
+    if shas is not None:
+        query = query.where(DocumentFile.blob_sha256.in_(shas))
+    return list(s.scalars(query))
+
+
+def extract_texts(shas: list[str] | None = None, limit: int = 50) -> int:
+    """The worker's part of indexing an upload: the text of these PDF blobs (or of any
+    stored PDF still without text, for the sweep) is read in a sandboxed child, outside
+    any request, and the documents showing them are reindexed. Returns blobs done."""
+    from backend.core.db import atomic, session
+
+    pending = _pdf_blobs_without_text(session(), shas, limit)
+    session().rollback()  # no transaction held open while reading files
+    for sha in pending:
+        path = _blob_path(sha)
+        text = extract_pdf_text(path) if path is not None else ""
+        with atomic() as s:
+            store_blob_text(s, sha, text)
+            ids = list(
+                s.scalars(
+                    select(DocumentVersion.document_id)
+                    .join(DocumentFile, DocumentFile.version_id == DocumentVersion.id)
+                    .join(Document, Document.id == DocumentVersion.document_id)
+                    .where(
+                        DocumentFile.blob_sha256 == sha,
+                        DocumentVersion.number == Document.current_version,
+                    )
+                    .distinct()
+                )
+            )
+            if ids:
+                reindex(s, ids)
+    return len(pending)
+
+
+def reindex(s: Session, document_ids: list[int], *, extract: bool = False) -> int:
     """Rewrite the index rows of these documents (inside the caller's transaction)."""
     if not document_ids:
         return 0
@@ -107,7 +151,7 @@ def reindex(s: Session, document_ids: list[int]) -> int:
         )
         .order_by(DocumentVersion.document_id, DocumentFile.position)
     ).all()
-    texts = _texts(s, sorted({sha for _, sha in files}))
+    texts = _texts(s, sorted({sha for _, sha in files}), extract=extract)
     senders = {
         document_id: name
         for document_id, name in s.execute(
@@ -165,7 +209,7 @@ def reindex_all(batch: int = 500) -> int:
             )
             if not ids:
                 return done
-            done += reindex(s, ids)
+            done += reindex(s, ids, extract=True)
         last = ids[-1]
 
 

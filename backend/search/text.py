@@ -1,5 +1,5 @@
 """Text for the search index: Vietnamese folded to plain lower-case ASCII letters
-("Quyết định" → "quyet dinh", "Đ" → "d"), and the text of PDFs (pypdfium2).
+("Quyết định" → "quyet dinh", "Đ" → "d"), and the text of PDFs (pypdfium2, in a sandboxed child).
 
 ``normalise`` keeps the length of its (NFC) input: every character becomes exactly one
 character — a letter or digit without its marks, or a space for everything else — so a
@@ -13,8 +13,9 @@ from pathlib import Path
 
 log = logging.getLogger("trinhky.search")
 
-MAX_PAGES = 300  # pages read per PDF
 MAX_CHARS = 200_000  # characters kept per document body
+EXTRACT_MEMORY_MB = 400
+EXTRACT_SECONDS = 60.0
 MAX_TERMS = 10
 
 
@@ -70,34 +71,15 @@ def query_terms(query: str) -> list[str]:
 
 def extract_pdf_text(path: Path | str) -> str:
     """The text of a PDF (NFC), pages separated by blank lines; "" when it has none or
-    cannot be read (scans, broken files: they are still stored, just not searchable)."""
-    try:
-        import pypdfium2 as pdfium
+    cannot be read within the limits (scans, broken files, bombs: still stored, just not
+    searchable). Read in a sandboxed child: never in a request (the worker does it)."""
+    from backend.core import sandbox
+    from backend.documents import pdfwork
 
-        pdf = pdfium.PdfDocument(str(path))
-    except Exception:  # any unreadable file: no text, never a failed upload
-        log.warning("search: cannot open PDF for text extraction", exc_info=True)
-        return ""
-    parts: list[str] = []
-    size = 0
     try:
-        for index in range(min(len(pdf), MAX_PAGES)):
-            page = pdf[index]
-            try:
-                textpage = page.get_textpage()
-                try:
-                    chunk = textpage.get_text_range()
-                finally:
-                    textpage.close()
-            finally:
-                page.close()
-            parts.append(chunk)
-            size += len(chunk)
-            if size >= MAX_CHARS:
-                break
-    except Exception:
-        log.warning("search: text extraction stopped early", exc_info=True)
-    finally:
-        pdf.close()
-    text = nfc("\n\n".join(parts).replace("\r\n", "\n").replace("\x00", ""))
-    return text[:MAX_CHARS]
+        return sandbox.run(
+            pdfwork.extract_text, str(path), memory_mb=EXTRACT_MEMORY_MB, seconds=EXTRACT_SECONDS
+        )
+    except (sandbox.LimitExceeded, sandbox.JobFailed, sandbox.Busy) as exc:
+        log.warning("search: no text from %s: %s", Path(path).name, exc)
+        return ""

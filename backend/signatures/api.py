@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth.guard import current_user
+from backend.core.api import Blueprint
 from backend.core.errors import PayloadTooLarge, ValidationFailed
 from backend.core.idempotency import idempotent
 from backend.core.ratelimit import limiter, setting
@@ -135,6 +135,7 @@ class MyTotp(MethodView):
 
 @blp.route("/me/signing-totp/confirm")
 class MyTotpConfirm(MethodView):
+    @idempotent
     @blp.arguments(CodeSchema)
     @blp.response(204)
     def post(self, data: dict):
@@ -157,6 +158,7 @@ class MyPasskeys(MethodView):
         """The passkeys (khóa truy cập) that can confirm my signatures"""
         return [passkeys.passkey_view(p) for p in passkeys.list_passkeys(current_user())]
 
+    @idempotent
     @blp.arguments(PasskeyCreateSchema)
     @blp.response(201, PasskeySchema)
     def post(self, data: dict):
@@ -168,6 +170,7 @@ class MyPasskeys(MethodView):
 
 @blp.route("/me/signing-passkeys/options")
 class MyPasskeyOptions(MethodView):
+    @idempotent
     @blp.arguments(PasswordSchema)
     @blp.response(200, WebAuthnOptionsSchema)
     def post(self, data: dict):
@@ -185,6 +188,7 @@ class MyPasskey(MethodView):
 
 @blp.route("/signing-requests/<int:request_id>/passkey-options")
 class PasskeyOptions(MethodView):
+    @idempotent
     @blp.response(200, WebAuthnOptionsSchema)
     def post(self, request_id: int):
         """A one-use challenge to confirm this request with a passkey (navigator.credentials.get)"""
@@ -238,6 +242,7 @@ class Authorize(MethodView):
         limiter.limit(setting("signing_rate_limit"), key_func=_signer_key, scope="sign-authorize")
     ]
 
+    @idempotent
     @blp.arguments(AuthorizeSchema)
     @blp.response(202, SigningRequestSchema)
     def post(self, data: dict, request_id: int):
@@ -263,6 +268,7 @@ class DocumentSignatures(MethodView):
             return service.latest_validation(current_user(), document_id)
         return service.validate_version(current_user(), document_id, args["version"])
 
+    @idempotent
     @blp.arguments(ValidationArgsSchema, location="query")
     @blp.response(200, ValidationRecordSchema)
     def post(self, args: dict, document_id: int):

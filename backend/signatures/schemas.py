@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from backend.core.schemas import VNDateTime
+from backend.core.schemas import Integer, VNDateTime
 from signing.pades import Level
 
 from .models import CredentialPurpose, ProviderKind
 
 
 class SigningSettingsSchema(Schema):
-    organisation_id = fields.Integer(attribute="id", dump_only=True)
+    organisation_id = Integer(attribute="id", dump_only=True)
     digital_signing = fields.Boolean(
         metadata={"description": "sign steps need a digital signature"}
     )
@@ -22,11 +22,11 @@ class SigningSettingsUpdateSchema(Schema):
 
 
 class CredentialCreateSchema(Schema):
-    organisation_id = fields.Integer(required=True)
+    organisation_id = Integer(required=True)
     purpose = fields.String(
         required=True, validate=validate.OneOf([p.value for p in CredentialPurpose])
     )
-    user_id = fields.Integer(load_default=None, allow_none=True)
+    user_id = Integer(load_default=None, allow_none=True)
     provider = fields.String(
         required=True, validate=validate.OneOf([p.value for p in ProviderKind])
     )
@@ -48,9 +48,9 @@ class CertificateNameSchema(Schema):
 
 
 class CredentialSchema(Schema):
-    id = fields.Integer()
-    organisation_id = fields.Integer()
-    user_id = fields.Integer(allow_none=True)
+    id = Integer()
+    organisation_id = Integer()
+    user_id = Integer(allow_none=True)
     purpose = fields.String()
     provider = fields.String()
     credential_ref = fields.String()
@@ -59,7 +59,7 @@ class CredentialSchema(Schema):
     serial = fields.String()
     not_before = VNDateTime()
     not_after = VNDateTime()
-    days_left = fields.Integer()
+    days_left = Integer()
     expired = fields.Boolean()
     expiring_soon = fields.Boolean(metadata={"description": "expires within 30 days"})
     chain = fields.List(fields.Nested(CertificateNameSchema))
@@ -68,7 +68,7 @@ class CredentialSchema(Schema):
 
 
 class CredentialListArgsSchema(Schema):
-    organisation_id = fields.Integer(required=True)
+    organisation_id = Integer(required=True)
 
 
 class ImageFilesSchema(Schema):
@@ -104,13 +104,13 @@ class CodeSchema(Schema):
 class FactorStatusSchema(Schema):
     pin_set = fields.Boolean()
     totp_enabled = fields.Boolean()
-    passkeys = fields.Integer(metadata={"description": "passkeys registered for signing"})
+    passkeys = Integer(metadata={"description": "passkeys registered for signing"})
     locked_until = VNDateTime(allow_none=True)
     credential = fields.Nested(CredentialSchema, allow_none=True)
 
 
 class PlacementSchema(Schema):
-    page = fields.Integer(required=True, validate=validate.Range(min=1))
+    page = Integer(required=True, validate=validate.Range(min=1))
     x1 = fields.Float(required=True)
     y1 = fields.Float(required=True)
     x2 = fields.Float(required=True)
@@ -134,7 +134,7 @@ class PlacementSchema(Schema):
 
 
 class DocumentPlacementSchema(PlacementSchema):
-    document_id = fields.Integer(required=True)
+    document_id = Integer(required=True)
 
 
 class SignOneSchema(Schema):
@@ -147,9 +147,7 @@ class SignOneSchema(Schema):
 
 
 class SigningRequestCreateSchema(Schema):
-    document_ids = fields.List(
-        fields.Integer(), required=True, validate=validate.Length(min=1, max=100)
-    )
+    document_ids = fields.List(Integer(), required=True, validate=validate.Length(min=1, max=100))
     placements = fields.List(
         fields.Nested(DocumentPlacementSchema),
         load_default=list,
@@ -178,17 +176,17 @@ class AuthorizeSchema(Schema):
 
 
 class SigningItemSchema(Schema):
-    document_id = fields.Integer()
+    document_id = Integer()
     state = fields.String(metadata={"description": "prepared | signed | completed | failed"})
     code = fields.String()
     reason = fields.String()
-    version = fields.Integer(allow_none=True)
+    version = Integer(allow_none=True)
     level_achieved = fields.String(allow_none=True)
     warnings = fields.List(fields.String())
 
 
 class SigningRequestSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     state = fields.String(
         metadata={"description": "awaiting_authorization | signing | completed | failed"}
     )
@@ -202,7 +200,7 @@ class SigningRequestSchema(Schema):
 
 
 class ValidationArgsSchema(Schema):
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    version = Integer(load_default=None, validate=validate.Range(min=1))
 
 
 class ValidationReportSchema(Schema):
@@ -213,10 +211,10 @@ class ValidationReportSchema(Schema):
 
 
 class ValidationRecordSchema(Schema):
-    document_id = fields.Integer()
-    version = fields.Integer()
+    document_id = Integer()
+    version = Integer()
     ok = fields.Boolean()
-    signature_count = fields.Integer()
+    signature_count = Integer()
     checked_at = VNDateTime()
     report = fields.Nested(ValidationReportSchema)
 
@@ -230,7 +228,7 @@ class PasskeyCreateSchema(Schema):
 
 
 class PasskeySchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     name = fields.String()
     created_at = VNDateTime()
     last_used_at = VNDateTime(allow_none=True)
@@ -250,4 +248,4 @@ class WebAuthnOptionsSchema(Schema):
     authenticatorSelection = fields.Dict()
     userVerification = fields.String()
     attestation = fields.String()
-    timeout = fields.Integer()
+    timeout = Integer()

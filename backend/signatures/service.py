@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import logging
+import math
 import os
 import secrets
 import socket
@@ -39,7 +40,14 @@ from sqlalchemy.orm import joinedload
 from backend.audit import service as audit
 from backend.auth.service import _verify_password, hash_password, password_hasher
 from backend.core.db import atomic, on_commit, session
-from backend.core.errors import ApiError, Conflict, Forbidden, NotFound, ValidationFailed
+from backend.core.errors import (
+    ApiError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+    wait_minutes,
+)
 from backend.core.timeutil import utcnow
 from backend.documents import service as documents
 from backend.documents.models import Document
@@ -518,9 +526,9 @@ def _verify_step_up(
         factor = _factor(actor.id)
         now = utcnow()
         if factor.locked_until and factor.locked_until > now:
-            wait = int((factor.locked_until - now).total_seconds()) + 1
+            wait = math.ceil((factor.locked_until - now).total_seconds())
             raise Locked(
-                f"Too many wrong codes; signing is locked for {wait // 60 + 1} minutes.",
+                f"Too many wrong codes; signing is locked for {wait_minutes(wait)} minutes.",
                 headers={"Retry-After": str(wait)},
             )
         ok = False
@@ -559,6 +567,7 @@ def _verify_step_up(
             error = Locked(
                 f"Too many wrong codes; signing is locked for {s.signing_lockout_minutes} minutes.",
                 headers={"Retry-After": str(s.signing_lockout_minutes * 60)},
+                keep_changes=True,
             )
         else:
             what = {"pin": "PIN", "totp": "code", "passkey": "passkey confirmation"}[method]
@@ -566,6 +575,7 @@ def _verify_step_up(
                 f"Wrong {what}; {left} tries left.",
                 code="wrong-code",
                 tries_left=left,
+                keep_changes=True,
             )
     raise error
 
@@ -795,7 +805,13 @@ def authorize(
     if request.state != RequestState.AWAITING_AUTHORIZATION:
         if request.state == RequestState.FAILED:
             raise Conflict(f"This request has failed: {request.reason}", code="request-failed")
-        return request  # already authorized: a retried tap changes nothing
+        if request.state != RequestState.SIGNING:
+            raise Conflict(
+                f"This request has already finished ({request.state}); nothing to confirm.",
+                code="request-finished",
+                current_state=request.state,
+            )
+        return request  # being signed: a retried tap changes nothing
     _verify_step_up(actor, method, code, request_id=request_id, assertion=assertion, rp=rp)
     with atomic():
         request = _locked(SigningRequest, request_id)

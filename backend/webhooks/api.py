@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth.guard import current_user
+from backend.core.api import Blueprint
 from backend.core.idempotency import idempotent
 
 from . import service
@@ -61,6 +61,7 @@ class Deliveries(MethodView):
 
 @blp.route("/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/resend")
 class Resend(MethodView):
+    @idempotent
     @blp.response(200, DeliverySchema)
     def post(self, endpoint_id: int, delivery_id: int):
         """Send a delivery again"""

@@ -5,13 +5,13 @@ import json
 from marshmallow import Schema, fields, validate
 
 from backend.core.pagination import PageArgsSchema
-from backend.core.schemas import PageSchema, VNDateTime
+from backend.core.schemas import Integer, PageSchema, VNDateTime
 
 from .models import EVENTS
 
 
 class EndpointCreateSchema(Schema):
-    organisation_id = fields.Integer(required=True)
+    organisation_id = Integer(required=True)
     url = fields.Url(
         required=True,
         schemes={"https", "http"},
@@ -31,13 +31,13 @@ class EndpointUpdateSchema(Schema):
 
 
 class EndpointSchema(Schema):
-    id = fields.Integer()
-    organisation_id = fields.Integer()
+    id = Integer()
+    organisation_id = Integer()
     url = fields.String()
     events = fields.List(fields.String())
     description = fields.String()
     active = fields.Boolean()
-    consecutive_failures = fields.Integer()
+    consecutive_failures = Integer()
     disabled_at = VNDateTime(allow_none=True)
     disabled_reason = fields.String()
     created_at = VNDateTime()
@@ -48,15 +48,15 @@ class EndpointCreatedSchema(EndpointSchema):
 
 
 class EndpointListArgsSchema(Schema):
-    organisation_id = fields.Integer(required=True)
+    organisation_id = Integer(required=True)
 
 
 class DeliverySchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     event = fields.String()
     status = fields.String()
-    attempts = fields.Integer()
-    last_status = fields.Integer(allow_none=True)
+    attempts = Integer()
+    last_status = Integer(allow_none=True)
     last_error = fields.String()
     next_attempt_at = VNDateTime(allow_none=True)
     created_at = VNDateTime()

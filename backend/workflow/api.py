@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backend.auth.guard import current_user
+from backend.core.api import Blueprint
 from backend.core.errors import ValidationFailed
 from backend.core.http import if_match_header
 from backend.core.idempotency import idempotent
@@ -276,6 +276,7 @@ class QuickPhrases(MethodView):
         """My quick phrases (the defaults until I add my own)"""
         return service.list_quick_phrases(current_user())
 
+    @idempotent
     @blp.arguments(QuickPhraseSchema)
     @blp.response(201, QuickPhraseSchema)
     def post(self, data: dict):

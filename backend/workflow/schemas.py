@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from backend.core.pagination import PageArgsSchema
-from backend.core.schemas import PageSchema, VNDateTime
+from backend.core.schemas import Integer, PageSchema, VNDateTime
 from backend.documents.schemas import URGENCIES, DocumentSchema
 
 from .models import SigningPrefix, StepKind, StepMode
@@ -14,8 +14,8 @@ PREFIXES = [p.value for p in SigningPrefix]
 
 
 class ActorSpecSchema(Schema):
-    user_id = fields.Integer(load_default=None, allow_none=True)
-    unit_id = fields.Integer(
+    user_id = Integer(load_default=None, allow_none=True)
+    unit_id = Integer(
         load_default=None, allow_none=True, metadata={"description": "the head(s) of this unit"}
     )
 
@@ -47,24 +47,24 @@ def steps_for_storage(steps: list[dict]) -> list[dict]:
 
 class RouteSetSchema(Schema):
     steps = fields.List(fields.Nested(StepSpecSchema), load_default=None)
-    template_id = fields.Integer(load_default=None)
+    template_id = Integer(load_default=None)
 
 
 class PersonSchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     full_name = fields.String()
     position_title = fields.String()
 
 
 class StepActorSchema(Schema):
-    user_id = fields.Integer(allow_none=True)
-    unit_id = fields.Integer(allow_none=True)
+    user_id = Integer(allow_none=True)
+    unit_id = Integer(allow_none=True)
     user_name = fields.Function(lambda a: a.user.full_name if a.user else None)
 
 
 class AssignmentSchema(Schema):
-    id = fields.Integer()
-    user_id = fields.Integer()
+    id = Integer()
+    user_id = Integer()
     user_name = fields.Function(lambda a: a.user.full_name)
     status = fields.String()
     created_at = VNDateTime()
@@ -72,8 +72,8 @@ class AssignmentSchema(Schema):
 
 
 class RouteStepSchema(Schema):
-    id = fields.Integer()
-    position = fields.Integer()
+    id = Integer()
+    position = Integer()
     kind = fields.String()
     mode = fields.String()
     blocking = fields.Boolean()
@@ -87,25 +87,25 @@ class RouteStepSchema(Schema):
 
 
 class RouteSchema(Schema):
-    document_id = fields.Integer()
+    document_id = Integer()
     status = fields.String()
     etag = fields.String()
     steps = fields.List(fields.Nested(RouteStepSchema))
 
 
 class RouteTemplateSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    organisation_id = fields.Integer(required=True)
+    id = Integer(dump_only=True)
+    organisation_id = Integer(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    document_type_id = fields.Integer(load_default=None, allow_none=True)
-    unit_id = fields.Integer(load_default=None, allow_none=True)
+    document_type_id = Integer(load_default=None, allow_none=True)
+    unit_id = Integer(load_default=None, allow_none=True)
     steps = fields.List(fields.Nested(StepSpecSchema), required=True)
     created_at = VNDateTime(dump_only=True)
 
 
 class TemplateArgsSchema(Schema):
-    document_type_id = fields.Integer(load_default=None)
-    unit_id = fields.Integer(load_default=None)
+    document_type_id = Integer(load_default=None)
+    unit_id = Integer(load_default=None)
 
 
 class CommentSchema(Schema):
@@ -121,7 +121,7 @@ class ReturnSchema(Schema):
 
 
 class ForwardSchema(Schema):
-    to_user_id = fields.Integer(required=True)
+    to_user_id = Integer(required=True)
     comment = fields.String(load_default="", validate=validate.Length(max=4000))
 
 
@@ -129,15 +129,15 @@ class IssueSchema(Schema):
     recipients = fields.String(
         load_default="", validate=validate.Length(max=4000), metadata={"description": "nơi nhận"}
     )
-    copies = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    copies = Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
 class IssuePreviewSchema(Schema):
-    number = fields.Integer(metadata={"description": "the next number of the series (not taken)"})
+    number = Integer(metadata={"description": "the next number of the series (not taken)"})
     number_symbol = fields.String(metadata={"description": "số, ký hiệu it would get"})
     date = fields.Date(metadata={"description": "today, Vietnam time"})
-    year = fields.Integer()
+    year = Integer()
     series = fields.String(metadata={"description": "normal | secret"})
     signer_name = fields.String(metadata={"description": "người ký, for the register"})
     seal = fields.Boolean(metadata={"description": "the agency seal signature is applied"})
@@ -151,7 +151,7 @@ class IncomingRegistrationSchema(Schema):
     recipients = fields.String(load_default="", validate=validate.Length(max=2000))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
     accept_duplicate = fields.Boolean(load_default=False)
-    send_to_user_id = fields.Integer(
+    send_to_user_id = Integer(
         load_default=None,
         allow_none=True,
         metadata={"description": "the leader (or chief of office) who gives the instruction"},
@@ -164,8 +164,8 @@ class IncomingRegistrationSchema(Schema):
 
 class IncomingRegisteredSchema(Schema):
     document = fields.Nested(DocumentSchema)
-    incoming_number = fields.Integer(metadata={"description": "số đến"})
-    year = fields.Integer()
+    incoming_number = Integer(metadata={"description": "số đến"})
+    year = Integer()
     signatures = fields.Dict(metadata={"description": "the validation report of the file"})
 
 
@@ -178,8 +178,8 @@ class InstructionCreateSchema(Schema):
 
 
 class InstructionSchema(Schema):
-    id = fields.Integer()
-    document_id = fields.Integer()
+    id = Integer()
+    document_id = Integer()
     author = fields.Function(
         lambda i: {
             "id": i.author.id,
@@ -188,19 +188,19 @@ class InstructionSchema(Schema):
         }
     )
     text = fields.String()
-    version_number = fields.Integer()
+    version_number = Integer()
     created_at = VNDateTime()
 
 
 class QuickPhraseSchema(Schema):
-    id = fields.Integer(dump_only=True, allow_none=True)
+    id = Integer(dump_only=True, allow_none=True)
     text = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
 class InboxArgsSchema(PageArgsSchema):
     urgency = fields.String(validate=validate.OneOf(URGENCIES))
-    document_type_id = fields.Integer()
-    unit_id = fields.Integer()
+    document_type_id = Integer()
+    unit_id = Integer()
     overdue = fields.Boolean()
     q = fields.String(validate=validate.Length(max=200))
     step_kind = fields.String(
@@ -210,7 +210,7 @@ class InboxArgsSchema(PageArgsSchema):
 
 
 class StepRefSchema(Schema):
-    position = fields.Integer(allow_none=True)
+    position = Integer(allow_none=True)
     kind = fields.String(
         metadata={
             "description": "review | consult | sign | issue; in the waiting list also "
@@ -235,7 +235,7 @@ class ReturnedSchema(Schema):
 class InboxItemSchema(Schema):
     document = fields.Nested(DocumentSchema)
     overdue = fields.Boolean()
-    assignment_id = fields.Integer(allow_none=True)
+    assignment_id = Integer(allow_none=True)
     step = fields.Nested(StepRefSchema)
     arrived_at = VNDateTime()
     on_behalf_of = fields.Dict(
@@ -264,17 +264,17 @@ class InboxPageSchema(PageSchema):
 
 
 class CountsSchema(Schema):
-    waiting = fields.Integer()
-    waiting_urgent = fields.Integer()
-    waiting_overdue = fields.Integer()
-    waiting_sign = fields.Integer(metadata={"description": "Chờ ký: waiting at sign steps"})
-    waiting_instruct = fields.Integer(
+    waiting = Integer()
+    waiting_urgent = Integer()
+    waiting_overdue = Integer()
+    waiting_sign = Integer(metadata={"description": "Chờ ký: waiting at sign steps"})
+    waiting_instruct = Integer(
         metadata={"description": "incoming documents waiting for my instruction (in waiting)"}
     )
-    returned_to_me = fields.Integer()
-    submitted_in_progress = fields.Integer()
-    following = fields.Integer()
-    notifications_unread = fields.Integer()
+    returned_to_me = Integer()
+    submitted_in_progress = Integer()
+    following = Integer()
+    notifications_unread = Integer()
 
 
 class TimelineEventSchema(Schema):
@@ -287,7 +287,7 @@ class TimelineEventSchema(Schema):
     target = fields.Nested(PersonSchema, allow_none=True)
     step = fields.Nested(StepRefSchema, allow_none=True)
     device = fields.Dict(allow_none=True)
-    version_number = fields.Integer()
+    version_number = Integer()
     text = fields.String()
     registration = fields.Dict(
         allow_none=True,

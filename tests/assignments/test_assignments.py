@@ -433,6 +433,10 @@ def test_progress_reports_carry_files(client, world, app):
 
     r = upload_document(client, world["specialist"], attachments=[(photo, "anh.jpg")])
     assert r.status_code == 422 and r.json["code"] == "file-type-not-allowed"
+    # a PDF cut short: refused like a document's file
+    r = attach(head, [(report[: len(report) // 2], "cut.pdf")])
+    assert r.status_code == 422 and r.json["code"] == "pdf-broken"
+    assert count_rows(app, "assignment_progress_files") == rows
     # only whoever answers for the assignment attaches; another org sees nothing
     assert attach(world["specialist_vx"], [(report, "x.pdf")]).status_code in (403, 404)
     outsider = client.get(

@@ -193,6 +193,19 @@ def _claims(world, app, **changes):
     return claims
 
 
+def _tampered(token: str, **changes: object) -> str:
+    """The same header and signature over claims changed afterwards (another user)."""
+    import base64
+    import json
+
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims.update(changes)
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    assert forged != payload
+    return f"{header}.{forged}.{signature}"
+
+
 def test_forged_tokens_are_refused(client, world, app):
     key = app.extensions["settings"].secret_key
     good = jwt.encode(_claims(world, app), key, algorithm="HS256")
@@ -214,6 +227,8 @@ def test_forged_tokens_are_refused(client, world, app):
             _claims(world, app, did=world["leader"].device_id), key, algorithm="HS256"
         ),
         "garbage": "abc.def.ghi",
+        "other algorithm": jwt.encode(_claims(world, app), key, algorithm="HS512"),
+        "tampered claims": _tampered(good, sub=str(world["admin"].id)),
     }
     for name, token in cases.items():
         r = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
@@ -264,3 +279,26 @@ def test_passwords_are_stored_with_argon2(app, world):
         user = session().get(User, world["specialist"].id)
         assert user.password_hash.startswith("$argon2id$")
         assert TEST_PASSWORD not in user.password_hash
+
+
+def test_the_lockout_message_and_retry_after_agree(client, world, app):
+    import math
+    import re
+
+    from backend.core import timeutil
+
+    for _ in range(app.extensions["settings"].lockout_threshold):
+        assert login(client, "head", "sai mật khẩu").status_code == 401
+        limiter.reset()
+    for minutes_later in (0, 7.5, 14.99):
+        later = datetime.now(UTC) + timedelta(minutes=minutes_later)
+        timeutil._clock = lambda later=later: later
+        try:
+            r = login(client, "head")
+        finally:
+            timeutil._clock = None
+        assert r.status_code == 429
+        retry_after = int(r.headers["Retry-After"])
+        stated = int(re.search(r"(\d+) minutes", r.json["detail"]).group(1))
+        assert stated == math.ceil(retry_after / 60), (r.json["detail"], retry_after)
+        limiter.reset()

@@ -299,12 +299,29 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+def watch_csp(ctx: Any) -> list[str]:
+    """Every Content-Security-Policy violation Chromium reports in this context's pages
+    (it logs each as a console error: "Refused to … because it violates …")."""
+    violations: list[str] = []
+
+    def seen(message: Any) -> None:
+        text = message.text
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            violations.append(f"{message.page.url if message.page else '?'}: {text}")
+
+    ctx.on("console", seen)
+    return violations
+
+
 @pytest.fixture
 def context(browser: Any, live_server: str) -> Iterator[Any]:
     ctx = browser.new_context(base_url=live_server, **PHONE)
     ctx.set_default_timeout(10_000)
+    violations = watch_csp(ctx)
     yield ctx
     ctx.close()
+    if violations:
+        pytest.fail("the browser reported CSP violations:\n" + "\n".join(violations))
 
 
 @pytest.fixture

@@ -10,7 +10,14 @@ from sqlalchemy import text
 
 from backend.core.db import atomic
 from signing.samples import draft
-from tests.conftest import act, count_rows, set_route, standard_route, upload_document
+from tests.conftest import (
+    act,
+    count_rows,
+    run_worker,
+    set_route,
+    standard_route,
+    upload_document,
+)
 
 
 @pytest.fixture(autouse=True, params=["window", "index"])
@@ -43,6 +50,7 @@ def upload(client, person, subject: str, *lines: str, **meta) -> int:
     pdf = pdf_with(*lines) if lines else None
     response = upload_document(client, person, subject=subject, pdf=pdf, **meta)
     assert response.status_code == 201, response.json
+    run_worker(client.application)  # the worker reads the PDF's text after the commit
     return response.json["id"]
 
 
@@ -87,6 +95,8 @@ def test_attachment_text_is_searched(client, world):
         attachments=[(pdf_with("Phụ lục: danh mục dự án đầu tư công trung hạn"), "phu-luc.pdf")],
     )
     assert response.status_code == 201
+    assert ids(client, world["specialist"], "dau tu cong") == []  # read by the worker…
+    run_worker(client.application)
     assert ids(client, world["specialist"], "dau tu cong") == [response.json["id"]]
 
 
@@ -218,8 +228,9 @@ def test_changes_are_indexed_in_the_same_transaction(client, world):
         content_type="multipart/form-data",
     )
     assert response.status_code == 201, response.json
+    assert ids(client, specialist, "thuy loi") == []  # the old version's text: gone at once
+    run_worker(client.application)  # the new one's: once the worker has read it
     assert ids(client, specialist, "giao duc") == [doc]
-    assert ids(client, specialist, "thuy loi") == []
 
 
 def test_a_failed_change_leaves_the_index_alone(client, world):
@@ -255,3 +266,19 @@ def test_reindex_command_backfills(app, client, world):
     assert result.exit_code == 0 and "1 documents" in result.output
     assert ids(client, specialist, "cai cach hanh chinh") == [doc]
     assert count_rows(app, "blob_texts") == 1  # extracted again from the stored PDF
+
+
+def test_a_lost_extraction_is_done_by_the_sweep(app, client, world):
+    """The upload's text task never ran (a worker killed between commit and queue): the
+    five-minute sweep reads the PDF all the same."""
+    from tests.conftest import run_periodic
+
+    specialist = world["specialist"]
+    response = upload_document(
+        client, specialist, subject="Báo cáo", pdf=pdf_with("Nội dung về thủy lợi nội đồng")
+    )
+    assert response.status_code == 201
+    app.extensions["queue"].flush()  # the task is lost
+    assert ids(client, specialist, "thuy loi noi dong") == []
+    assert run_periodic(app, "extract_texts_sweep") == 1
+    assert ids(client, specialist, "thuy loi noi dong") == [response.json["id"]]

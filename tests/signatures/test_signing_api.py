@@ -69,8 +69,9 @@ def test_sign_then_issue_with_seal_both_valid(app, client, world, signing_env, a
     assert report["ok"] and report["version"] == 2
     assert [s["signer"] for s in report["report"]["signatures"]] == [leader.full_name]
     assert report["report"]["verdict_vi"].startswith("Hợp lệ")
-    # a retried authorize changes nothing and the worker does not sign again
-    assert authorize(client, leader, request["id"]).status_code == 202
+    # authorizing the finished request again is a conflict, and nothing is signed again
+    again = authorize(client, leader, request["id"])
+    assert again.status_code == 409 and again.json["code"] == "request-finished"
     run_worker(app)
     assert (
         client.get(f"/api/documents/{document}", headers=leader.headers).json["current_version"]
