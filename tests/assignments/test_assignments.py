@@ -434,6 +434,7 @@ def test_progress_reports_carry_files(client, world, app):
     r = upload_document(client, world["specialist"], attachments=[(photo, "anh.jpg")])
     assert r.status_code == 422 and r.json["code"] == "file-type-not-allowed"
     # a PDF cut short: refused like a document's file
+    rows = count_rows(app, "assignment_progress_files")
     r = attach(head, [(report[: len(report) // 2], "cut.pdf")])
     assert r.status_code == 422 and r.json["code"] == "pdf-broken"
     assert count_rows(app, "assignment_progress_files") == rows
