@@ -40,6 +40,7 @@ class Settings:
     var_dir: str = str(PROJECT_ROOT / "var")
     secret_key: str = ""
     database_url: str = ""
+    sqlite_busy_timeout: int = 30  # seconds a request waits for SQLite's write lock (then 503)
     redis_url: str = ""
     blob_dir: str = ""
     max_upload_mb: int = 50
