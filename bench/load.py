@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -236,6 +237,16 @@ def run_user(base: str, user: User, rec: Recorder, until: float, think: float, s
         time.sleep(rng.expovariate(1 / think))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children (gunicorn's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for p in [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * q))] * 1000
 
@@ -309,6 +320,7 @@ def main() -> None:
         load(bare_port, "/json", {}, 800, 8)  # warm-up
         ceiling_before = load(bare_port, "/json", {}, 4000, 8)
         load_before = os.getloadavg()
+        cpu_before = cpu_seconds(app_proc.pid), resource.getrusage(resource.RUSAGE_SELF)
         rec.started = time.monotonic()
         until = rec.started + args.duration
         threads = [
@@ -321,6 +333,9 @@ def main() -> None:
             t.join()
         elapsed = time.monotonic() - rec.started
         load_after = os.getloadavg()
+        app_cpu = cpu_seconds(app_proc.pid) - cpu_before[0]
+        mine = resource.getrusage(resource.RUSAGE_SELF)
+        client_cpu = mine.ru_utime + mine.ru_stime - cpu_before[1].ru_utime - cpu_before[1].ru_stime
         ceiling_after = load(bare_port, "/json", {}, 4000, 8)
     finally:
         for proc in (app_proc, bare_proc, worker):
@@ -334,7 +349,8 @@ def main() -> None:
         f"\nPostgreSQL, gunicorn gthread x{env['WEB_CONCURRENCY']} workers + worker, "
         f"{len(users)} users for {elapsed:.0f} s, think time {args.think} s (mean), "
         f"{os.cpu_count()} cores shared with the client; load average "
-        f"{load_before[0]:.1f} before, {load_after[0]:.1f} after\n"
+        f"{load_before[0]:.1f} before, {load_after[0]:.1f} after; CPU used: web "
+        f"{app_cpu / elapsed:.2f} cores, this client {client_cpu / elapsed:.2f} cores\n"
     )
     print(f"{'request':<34} {'count':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
     everything: list[float] = []
