@@ -154,7 +154,7 @@ def test_postgres_killing_the_connections_under_load_gives_503_and_the_pool_reco
         assert_unavailable(status, headers, body)
     # the pool recovered: a second after the fault, every request is answered
     after = [status for at, status, _, _ in results if at > fault_at + 1.0]
-    assert len(after) > 50 and set(after) == {200}, Counter(after)
+    assert len(after) >= 10 and set(after) == {200}, Counter(after)
     assert "Traceback" not in log.read_text()
 
 
