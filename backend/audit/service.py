@@ -84,12 +84,14 @@ def _locked_head(s: Any) -> AuditHead:
 
 
 def _mark_epoch_if_legacy(s: Any, head: AuditHead) -> AuditEvent | None:
-    """A chain whose last event is not keyed (written before the key) gets the epoch
-    marker before anything else is appended."""
+    """A chain whose last event was written before the key (a valid plain SHA-256 hash)
+    gets the epoch marker before anything else is appended."""
     if head.seq == 0:
         return None
     last = s.get(AuditEvent, head.seq)
     if last is None or hmac.compare_digest(last.hash, _digest(last)):
+        return None
+    if last.hash != _legacy_digest(last):  # neither keyed nor legacy: tampered, verify says so
         return None
     marker = AuditEvent(
         occurred_at=utcnow(),
