@@ -141,3 +141,58 @@ def test_a_claim_whose_worker_died_is_delivered_after_it_expires(
     run_periodic(app, "sweep")
     assert [m["id"] for m in push_service.messages_for(phone)] == [nid]
     assert push_states(app) == ["sent"]
+
+
+def test_two_worker_processes_and_a_slow_push_service_send_each_message_once(
+    client, world, app, push_service, database_url, var_dir, tmp_path
+):
+    """The same, with real worker processes: two Huey consumers (2 threads each) take
+    the delivery tasks of the same notifications — the task enqueued at commit and three
+    more for the same batch, as retries and sweeps would enqueue them."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from tests.faults.conftest import server_env
+
+    phone = subscribe(client, world["head"], push_service)
+    tablet = _second_device(client, world, push_service)
+    for i in range(6):
+        send_to_head(client, world, subject=f"Công văn số {i}")
+    ids = _pending_ids(app)
+    with app.app_context():
+        for _ in range(3):
+            app.extensions["tasks"].deliver_notifications(ids)
+    assert app.extensions["queue"].pending_count() == 9  # 6 at commit + 3
+    push_service.delay = 0.2
+    consumer = Path(sys.executable).with_name("huey_consumer")
+    env = server_env(database_url, var_dir)
+    logs = [open(tmp_path / f"worker{i}.log", "wb") for i in range(2)]  # noqa: SIM115
+    workers = [
+        subprocess.Popen(
+            [str(consumer), "backend.worker.huey", "--workers", "2", "--worker-type", "thread"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        for log in logs
+    ]
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if push_states(app) == ["sent"] * 6 and app.extensions["queue"].pending_count() == 0:
+                break
+            time.sleep(0.2)
+        time.sleep(1)  # a straggler would have sent by now
+    finally:
+        for worker in workers:
+            worker.terminate()
+            worker.wait(30)
+        for log in logs:
+            log.close()
+    assert push_states(app) == ["sent"] * 6, (tmp_path / "worker0.log").read_text()[-3000:]
+    for device in (phone, tablet):
+        got = Counter(m["id"] for m in push_service.messages_for(device))
+        assert got == Counter(ids), f"duplicates or losses: {got}"
+    assert {(d.status, d.attempts) for d in _deliveries(app)} == {("sent", 1)}
