@@ -81,7 +81,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         },
     )
 
-    db.init_app(app, settings.database_url)
+    db.init_app(app, settings.database_url, settings.sqlite_busy_timeout)
     from backend import tasks
     from backend.core.queue import queue_for
 

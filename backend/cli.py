@@ -1,5 +1,5 @@
 """Commands: ``flask db-upgrade``, ``db-downgrade``, ``seed-demo``, ``demo-accounts``,
-``audit verify``, ``reindex-search``."""
+``audit verify``, ``audit anchor``, ``reindex-search``."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     @click.option("--revision", default="head")
     def db_upgrade(revision: str) -> None:
         """Apply migrations, then make sure the reference data is there."""
+        from backend.audit.service import ensure_keyed
         from backend.migrate import upgrade
         from backend.org.seed import seed_reference_data
 
@@ -30,6 +31,8 @@ def init_app(app: Flask) -> None:
         upgrade(settings.database_url, revision)
         added = seed_reference_data()
         click.echo(f"database at head; {added} document types added")
+        if ensure_keyed():
+            click.echo("audit chain keyed from now on (epoch marker appended)")
 
     @app.cli.command("db-downgrade")
     @click.option("--revision", default="-1")
@@ -99,19 +102,40 @@ def init_app(app: Flask) -> None:
     audit = AppGroup("audit", help="The audit chain.")
 
     @audit.command("verify")
-    def audit_verify() -> None:
-        """Walk the chain; report the first broken link. Exit 1 if any."""
+    @click.option("--anchors", "anchor_dir", default=None, help="default: AUDIT_ANCHOR_DIR")
+    def audit_verify(anchor_dir: str | None) -> None:
+        """Walk the chain and hold it against its anchors; report every break. Exit 1 if
+        any."""
         from backend.audit.service import verify
+        from backend.signatures.runtime import trust_roots
 
-        result = verify()
+        result = verify(anchor_dir=anchor_dir, trust_roots=trust_roots())
+        for note in result.notes:
+            click.echo(f"note: {note}")
+        anchors = f"{result.anchors} anchors ({result.timestamped} with a valid TSA timestamp)"
         if result.ok:
-            click.echo(f"audit chain intact: {result.checked} events")
+            click.echo(f"audit chain intact: {result.checked} events, {anchors}")
             return
         click.echo(
-            f"audit chain BROKEN at event {result.broken_at}: {result.reason} "
-            f"({result.checked} events verified before it)",
+            f"audit chain BROKEN: {len(result.breaks)} breaks in {result.checked} events, "
+            f"{anchors}",
             err=True,
         )
+        for problem in result.breaks:
+            click.echo(f"  {problem}", err=True)
         sys.exit(1)
+
+    @audit.command("anchor")
+    def audit_anchor() -> None:
+        """Anchor the chain's head now (the worker does it every five minutes)."""
+        from backend.audit.anchors import anchor_head
+        from backend.signatures.runtime import tsa_url
+
+        entry = anchor_head(tsa_url())
+        if entry is None:
+            click.echo("nothing to anchor: the head has not moved since the last anchor")
+            return
+        stamped = "timestamped" if entry.get("tst") else f"NOT timestamped ({entry['error']})"
+        click.echo(f"anchored event {entry['seq']}, {stamped}")
 
     app.cli.add_command(audit)

@@ -39,7 +39,12 @@ class Settings:
     env: str = "development"
     var_dir: str = str(PROJECT_ROOT / "var")
     secret_key: str = ""
+    # Keys the audit chain (HMAC-SHA256). Kept outside the database, like SECRET_KEY: who
+    # can write the database cannot recompute the chain. Generated into var/ in development.
+    audit_key: str = ""
+    audit_anchor_dir: str = ""  # where the TSA-stamped anchors of the chain's head go
     database_url: str = ""
+    sqlite_busy_timeout: int = 30  # seconds a request waits for SQLite's write lock (then 503)
     redis_url: str = ""
     blob_dir: str = ""
     max_upload_mb: int = 50  # one file
@@ -123,8 +128,12 @@ class Settings:
             self.signing_pki_dir = str(var / "pki")
         if self.is_production:
             self.dev_pki = False
+        if not self.audit_anchor_dir:
+            self.audit_anchor_dir = str(var / "audit-anchors")
         if not self.secret_key and not self.is_production:
             self.secret_key = _development_secret(var)
+        if not self.audit_key and not self.is_production:
+            self.audit_key = _development_secret(var, "audit_key")
 
     def validate(self) -> None:
         if self.is_production:
@@ -134,6 +143,16 @@ class Settings:
                 raise ConfigError(
                     f"SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production"
                 )
+            if (
+                self.audit_key.strip().lower() in PLACEHOLDER_SECRETS
+                or len(self.audit_key) < MIN_SECRET_LENGTH
+            ):
+                raise ConfigError(
+                    f"AUDIT_KEY must be set to a real secret of at least {MIN_SECRET_LENGTH} "
+                    "characters in production"
+                )
+            if self.audit_key == self.secret_key:
+                raise ConfigError("AUDIT_KEY must differ from SECRET_KEY")
         if not 0 < self.access_token_ttl <= MAX_ACCESS_TOKEN_TTL:
             raise ConfigError("ACCESS_TOKEN_TTL must be between 1 and 900 seconds")
         if self.max_upload_mb <= 0:
@@ -150,9 +169,10 @@ class Settings:
         return self.max_document_mb * 1024 * 1024
 
 
-def _development_secret(var: Path) -> str:
-    """A random key generated on first run and reused, so tokens survive restarts."""
-    path = var / "secret_key"
+def _development_secret(var: Path, name: str = "secret_key") -> str:
+    """A random key generated on first run and reused, so tokens survive restarts (and
+    the audit chain stays verifiable)."""
+    path = var / name
     if path.exists():
         return path.read_text().strip()
     var.mkdir(parents=True, exist_ok=True)

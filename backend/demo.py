@@ -14,6 +14,7 @@ from backend.documents.models import Document
 from backend.org.models import DocumentType, Organisation, User
 from backend.org.seed import DEMO_ORG
 from backend.workflow import service as workflow
+from backend.workflow.models import SigningPrefix
 from signing.samples import decision
 
 DEMO_DOCUMENTS = [
@@ -39,7 +40,11 @@ def seed_demo_documents() -> int:
     assert decision_type is not None
     steps = [
         {"kind": "review", "actors": [{"user_id": head.id}]},
-        {"kind": "sign", "actors": [{"user_id": signer.id}], "signing_prefix": "KT. CHỦ TỊCH"},
+        {
+            "kind": "sign",
+            "actors": [{"user_id": signer.id}],
+            "signing_prefix": SigningPrefix.KT.value,
+        },
         {"kind": "issue", "actors": [{"user_id": clerk.id}]},
     ]
     for subject, urgency, reviewed in DEMO_DOCUMENTS:

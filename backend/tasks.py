@@ -134,6 +134,17 @@ def register(huey: Huey) -> SimpleNamespace:
         with _context():
             return signatures.renew_archives()
 
+    @huey.periodic_task(crontab(minute="*/5"), name="anchor_audit")
+    def anchor_audit() -> int:
+        """Timestamp the audit chain's head with the TSA and keep it outside the database
+        (nothing when it has not moved): deleted events can no longer go unnoticed."""
+        from backend.audit import anchors
+        from backend.signatures.runtime import tsa_url
+
+        with _context():
+            entry = anchors.anchor_head(tsa_url())
+            return entry["seq"] if entry else 0
+
     tasks = SimpleNamespace(
         deliver_notifications=deliver_notifications,
         deliver_webhooks=deliver_webhooks,
@@ -144,6 +155,7 @@ def register(huey: Huey) -> SimpleNamespace:
         reminders=reminders,
         purge_idempotency_records=purge_idempotency_records,
         renew_archives=renew_archives,
+        anchor_audit=anchor_audit,
     )
     _registered[id(huey)] = tasks
     return tasks

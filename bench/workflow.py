@@ -276,6 +276,7 @@ def populate(env: dict[str, str], documents: int, users: int) -> dict[str, objec
         with atomic() as s:
             for table in (
                 "documents",
+                "document_versions",
                 "route_steps",
                 "step_assignments",
                 "workflow_actions",

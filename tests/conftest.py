@@ -121,6 +121,10 @@ def clean_state(app: Flask, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> I
 
     # Each test gets its own file store.
     monkeypatch.setattr(app.extensions["settings"], "blob_dir", str(tmp_path / "blobs"))
+    # ... and its own audit anchors (the chain starts again with every test)
+    monkeypatch.setattr(
+        app.extensions["settings"], "audit_anchor_dir", str(tmp_path / "audit-anchors")
+    )
     app.extensions.pop("blob_store", None)
     with app.app_context():
         seed_reference_data()

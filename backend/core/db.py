@@ -51,9 +51,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, sqlite_busy_timeout: float = 30) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": sqlite_busy_timeout, "check_same_thread": False}
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -63,7 +65,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(sqlite_busy_timeout * 1000)}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -78,9 +80,9 @@ def make_engine(url: str) -> Engine:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, sqlite_busy_timeout: float = 30) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, sqlite_busy_timeout)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @property
@@ -88,8 +90,8 @@ class Database:
         return self.engine.dialect.name == "postgresql"
 
 
-def init_app(app: Flask, url: str) -> Database:
-    database = Database(url)
+def init_app(app: Flask, url: str, sqlite_busy_timeout: float = 30) -> Database:
+    database = Database(url, sqlite_busy_timeout)
     app.extensions["db"] = database
 
     @app.teardown_appcontext

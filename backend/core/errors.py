@@ -11,9 +11,11 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, json
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+DATABASE_RETRY_AFTER = 5  # seconds: a restarting PostgreSQL, a locked SQLite file
 log = logging.getLogger("trinhky.errors")
 
 # Stable codes for the HTTP statuses werkzeug/flask-smorest raise on their own.
@@ -200,6 +202,25 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
         return http_exception_problem(exc)
+
+    @app.errorhandler(sa_exc.DBAPIError)
+    @app.errorhandler(sa_exc.TimeoutError)
+    def _database_error(exc: Exception) -> Response:
+        # The database went away (restart, failover, admin shutdown), is locked, or the pool
+        # is exhausted: nothing was committed, and the same request will work shortly.
+        transient = isinstance(exc, sa_exc.OperationalError | sa_exc.TimeoutError) or getattr(
+            exc, "connection_invalidated", False
+        )
+        if not transient:
+            return _unhandled(exc)
+        log.error("database unavailable: %s", getattr(exc, "orig", None) or exc)
+        return problem(
+            503,
+            "database-unavailable",
+            "Service unavailable",
+            "The database is unavailable for a moment; nothing was changed. Try again.",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER)},
+        )
 
     @app.errorhandler(Exception)
     def _unhandled(exc: Exception) -> Response:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.core.db import atomic, on_commit, session
@@ -39,6 +41,10 @@ PUSH_TTL = 2 * 24 * 3600
 PUSH_URGENCY = {"hoa_toc": "high", "thuong_khan": "high", "khan": "normal", "normal": "normal"}
 MAX_BODY = 600  # keeps the encrypted payload well under the 4 KB push limit
 SWEEP_GRACE = timedelta(seconds=20)  # leave just-committed rows to their own enqueue
+# A delivery is claimed for this long before it is sent; a worker that died holding it
+# lets another send it afterwards. Nothing is sent on a claim about to run out.
+CLAIM_LEASE = timedelta(minutes=2)
+SEND_TIMEOUT = 10.0  # seconds per request to a push service (one reconnect at most)
 KINDS = [
     "step.review",
     "step.consult",
@@ -281,15 +287,42 @@ def _backoff(attempts: int) -> float:
     return float(min(5 * 2**attempts, 3600))
 
 
+@dataclass
+class _Job:
+    """One claimed delivery: what to send, and what the claim knew of it."""
+
+    delivery_id: int
+    attempts: int
+    subscription_id: int
+    subscription: dict
+    payload: bytes
+    urgency: str
+    topic: str
+
+
+def _insert_missing(rows: list[dict[str, Any]]) -> None:
+    """One multi-row INSERT of the deliveries not yet known; rows another worker inserted
+    meanwhile are left as they are (the unique (notification, subscription) pair)."""
+    s = session()
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    s.execute(dialect_insert(PushDelivery).on_conflict_do_nothing(), rows)
+
+
 def deliver(ids: list[int]) -> int:
-    """Push these notifications to every subscription of their users. Idempotent: what
-    was delivered is not delivered again; what must wait (quiet hours, Retry-After,
+    """Push these notifications to every subscription of their users. Once per device:
+    each delivery is claimed before it is sent (row locks skipped by other workers on
+    PostgreSQL; SQLite's write lock makes the claim atomic), so the task, a scheduled
+    retry and the sweep running at the same moment never send it twice; a claim whose
+    worker died expires after ``CLAIM_LEASE``. What must wait (quiet hours, Retry-After,
     backoff) keeps ``push_not_before`` for the sweep. Returns messages sent."""
     s = session()
     settings = current_app.extensions["settings"]
     now = utcnow()
-    jobs: list[tuple[PushDelivery, dict, bytes, str, str]] = []
-    by_notification: dict[int, list[PushDelivery]] = {}
+    jobs: list[_Job] = []
     with atomic():
         due = list(
             s.scalars(
@@ -308,12 +341,7 @@ def deliver(ids: list[int]) -> int:
         subscriptions: dict[int, list[PushSubscription]] = {}
         for sub in s.scalars(select(PushSubscription).where(PushSubscription.user_id.in_(users))):
             subscriptions.setdefault(sub.user_id, []).append(sub)
-        for d in s.scalars(
-            select(PushDelivery).where(PushDelivery.notification_id.in_([n.id for n in due]))
-        ):
-            by_notification.setdefault(d.notification_id, []).append(d)
-        new: list[PushDelivery] = []
-        planned: list[tuple[PushDelivery, PushSubscription, Notification]] = []
+        targets: dict[tuple[int, int], tuple[PushSubscription, Notification]] = {}
         for n in due:
             if n.push_not_before and n.push_not_before > now:
                 continue
@@ -329,55 +357,87 @@ def deliver(ids: list[int]) -> int:
             if not subs:
                 n.push_state = PushState.SKIPPED
                 continue
-            known = {d.subscription_id: d for d in by_notification.get(n.id, [])}
             for sub in subs:
-                delivery = known.get(sub.id)
-                if delivery is None:
-                    delivery = PushDelivery(
-                        notification_id=n.id, subscription_id=sub.id, status="pending", attempts=0
-                    )
-                    new.append(delivery)
-                    by_notification.setdefault(n.id, []).append(delivery)
-                if delivery.status not in ("pending", "retry"):
-                    continue
-                if delivery.next_attempt_at and delivery.next_attempt_at > now:
-                    continue
-                planned.append((delivery, sub, n))
-        if new:
-            # one multi-row INSERT … RETURNING instead of one ORM insert per delivery
-            rows = (
-                s.execute(
-                    insert(PushDelivery).returning(PushDelivery.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            "notification_id": d.notification_id,
-                            "subscription_id": d.subscription_id,
-                            "status": "pending",
-                            "attempts": 0,
-                            "updated_at": now,
-                        }
-                        for d in new
-                    ],
-                )
-                .scalars()
-                .all()
+                targets[(n.id, sub.id)] = (sub, n)
+        if targets:
+            _insert_missing(
+                [
+                    {
+                        "notification_id": nid,
+                        "subscription_id": sid,
+                        "status": "pending",
+                        "attempts": 0,
+                        "updated_at": now,
+                    }
+                    for nid, sid in targets
+                ]
             )
-            for delivery, delivery_id in zip(new, rows, strict=True):
-                delivery.id = delivery_id
-        for delivery, sub, n in planned:
-            subscription = {
-                "endpoint": sub.endpoint,
-                "keys": {"p256dh": sub.p256dh, "auth": sub.auth},
-            }
-            jobs.append((delivery, subscription, _payload(n), PUSH_URGENCY[n.urgency], f"n{n.id}"))
+            claimable = s.execute(
+                select(
+                    PushDelivery.id,
+                    PushDelivery.notification_id,
+                    PushDelivery.subscription_id,
+                    PushDelivery.attempts,
+                )
+                .where(
+                    PushDelivery.notification_id.in_({nid for nid, _ in targets}),
+                    # "sending" here is a claim whose lease ran out: its worker died
+                    PushDelivery.status.in_(("pending", "retry", "sending")),
+                    or_(
+                        PushDelivery.next_attempt_at.is_(None), PushDelivery.next_attempt_at <= now
+                    ),
+                )
+                .with_for_update(skip_locked=True)
+            ).all()
+            lease_end = now + CLAIM_LEASE
+            claims = []
+            for row in claimable:
+                target = targets.get((row.notification_id, row.subscription_id))
+                if target is None:
+                    continue
+                sub, n = target
+                claims.append(
+                    {
+                        "id": row.id,
+                        "status": "sending",
+                        "next_attempt_at": lease_end,
+                        "updated_at": now,
+                    }
+                )
+                jobs.append(
+                    _Job(
+                        row.id,
+                        row.attempts,
+                        sub.id,
+                        {
+                            "endpoint": sub.endpoint,
+                            "keys": {"p256dh": sub.p256dh, "auth": sub.auth},
+                        },
+                        _payload(n),
+                        PUSH_URGENCY[n.urgency],
+                        f"n{n.id}",
+                    )
+                )
+            if claims:  # one executemany UPDATE by primary key
+                s.execute(update(PushDelivery), claims)
     if not due:
         return 0
 
     sender = _sender()
+    # Never send on a claim about to expire (another worker may take it over then).
+    send_until = monotonic() + CLAIM_LEASE.total_seconds() - 2 * SEND_TIMEOUT - 10
 
-    def send(job: tuple[PushDelivery, dict, bytes, str, str]) -> push.PushResult:
-        _, subscription, payload, urgency, topic = job
-        return sender.send(subscription, payload, ttl=PUSH_TTL, urgency=urgency, topic=topic)
+    def send(job: _Job) -> push.PushResult | None:
+        if monotonic() > send_until:
+            return None
+        return sender.send(
+            job.subscription,
+            job.payload,
+            ttl=PUSH_TTL,
+            urgency=job.urgency,
+            topic=job.topic,
+            timeout=SEND_TIMEOUT,
+        )
 
     # The network part runs outside any transaction, many messages at a time.
     if jobs:
@@ -393,44 +453,38 @@ def deliver(ids: list[int]) -> int:
         delivered_to: list[int] = []
         gone: list[int] = []
         changes: list[dict[str, Any]] = []
-        for (delivery, *_), result in zip(jobs, results, strict=True):
-            delivery.attempts += 1
-            delivery.last_status = result.status
-            delivery.last_error = result.error
-            delivery.updated_at = now
+        for job, result in zip(jobs, results, strict=True):
+            change: dict[str, Any] = {
+                "id": job.delivery_id,
+                "subscription_id": job.subscription_id,
+                "updated_at": now,
+                "next_attempt_at": None,
+            }
+            changes.append(change)
+            if result is None:  # not sent: handed back, due at once
+                change.update(status="retry" if job.attempts else "pending", next_attempt_at=now)
+                continue
+            attempts = job.attempts + 1
+            change.update(attempts=attempts, last_status=result.status, last_error=result.error)
             status = result.status
             if status is not None and 200 <= status < 300:
-                delivery.status = "sent"
-                delivered_to.append(delivery.subscription_id)
+                change["status"] = "sent"
+                delivered_to.append(job.subscription_id)
                 sent += 1
             elif status in (404, 410):  # the browser unsubscribed: forget it
-                delivery.status = "gone"
-                gone.append(delivery.subscription_id)
-                delivery.subscription_id = None
+                change.update(status="gone", subscription_id=None)
+                gone.append(job.subscription_id)
             elif status is None or status == 429 or status >= 500:
-                if delivery.attempts >= settings.push_max_attempts:
-                    delivery.status = "failed"
+                if attempts >= settings.push_max_attempts:
+                    change["status"] = "failed"
                 else:
-                    delay = max(result.retry_after or 0.0, _backoff(delivery.attempts))
-                    delivery.status = "retry"
-                    delivery.next_attempt_at = now + timedelta(seconds=delay)
+                    delay = max(result.retry_after or 0.0, _backoff(attempts))
+                    change.update(status="retry", next_attempt_at=now + timedelta(seconds=delay))
                     retry_delays.append(delay)
             else:  # 400, 403, 413…: the message or our key is wrong; retrying will not help
-                delivery.status = "failed"
-            changes.append(
-                {
-                    "id": delivery.id,
-                    "status": delivery.status,
-                    "attempts": delivery.attempts,
-                    "last_status": delivery.last_status,
-                    "last_error": delivery.last_error,
-                    "next_attempt_at": delivery.next_attempt_at,
-                    "subscription_id": delivery.subscription_id,
-                    "updated_at": now,
-                }
-            )
-        if changes:  # one executemany UPDATE by primary key
-            s.execute(update(PushDelivery), changes)
+                change["status"] = "failed"
+        for keys in {frozenset(c) for c in changes}:  # executemany needs the same columns
+            s.execute(update(PushDelivery), [c for c in changes if frozenset(c) == keys])
         if delivered_to:
             s.execute(
                 update(PushSubscription)
@@ -439,9 +493,25 @@ def deliver(ids: list[int]) -> int:
             )
         if gone:
             s.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
-        for n in due:
-            if n.push_state == PushState.PENDING:
-                _settle(n, by_notification.get(n.id, []))
+        # Settle from what the database holds now: another worker may have sent some.
+        pending = s.scalars(
+            select(Notification)
+            .where(
+                Notification.id.in_([n.id for n in due]),
+                Notification.push_state == PushState.PENDING,
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+        by_notification: dict[int, list[PushDelivery]] = {}
+        for d in s.scalars(
+            select(PushDelivery)
+            .where(PushDelivery.notification_id.in_([n.id for n in pending]))
+            .execution_options(populate_existing=True)
+        ):
+            by_notification.setdefault(d.notification_id, []).append(d)
+        for n in pending:
+            _settle(n, by_notification.get(n.id, []))
     if retry_delays:
         # the sweep would find them too; a scheduled retry is just more punctual
         current_app.extensions["tasks"].deliver_notifications.schedule(
@@ -451,10 +521,11 @@ def deliver(ids: list[int]) -> int:
 
 
 def _settle(n: Notification, deliveries: list[PushDelivery]) -> None:
-    """Pending while any delivery may still succeed; else sent (or failed)."""
+    """Pending while any delivery may still succeed (or is being sent); else sent (or
+    failed)."""
     if not deliveries:
         return
-    waiting = [d for d in deliveries if d.status in ("pending", "retry")]
+    waiting = [d for d in deliveries if d.status in ("pending", "retry", "sending")]
     if waiting:
         n.push_not_before = min(
             (d.next_attempt_at for d in waiting if d.next_attempt_at), default=None

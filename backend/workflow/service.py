@@ -40,6 +40,7 @@ from .models import (
     QuickPhrase,
     RouteStep,
     RouteTemplate,
+    SigningPrefix,
     StepActor,
     StepAssignment,
     StepKind,
@@ -129,11 +130,19 @@ def _validate_steps(organisation_id: int, steps: list[dict[str, Any]]) -> None:
             "The last step cannot be a non-blocking consultation.",
             {f"steps.{len(steps) - 1}.blocking": ["Nothing would wait for it."]},
         )
+    prefixes = {p.value for p in SigningPrefix}
     for i, step in enumerate(steps):
         if step.get("signing_prefix") and step["kind"] != StepKind.SIGN:
             raise ValidationFailed(
                 "Only a sign step has a signing prefix (KT., TM., TL., Q.).",
                 {f"steps.{i}.signing_prefix": ["Not a sign step."]},
+            )
+        # checked here too, not only in the API schema: callers inside (the demo seed)
+        # once stored a whole title, which SQLite kept and PostgreSQL refused
+        if step.get("signing_prefix") and step["signing_prefix"] not in prefixes:
+            raise ValidationFailed(
+                "The signing prefix is one of KT., TM., TL., Q. (the title is the signer's).",
+                {f"steps.{i}.signing_prefix": ["Unknown prefix."]},
             )
         actors = step["actors"]
         if not 1 <= len(actors) <= MAX_ACTORS:

@@ -63,6 +63,7 @@ class PushService:
     verified: dict[str, float] = field(default_factory=dict)
     defer_decrypt: bool = False
     raw: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+    delay: float = 0.0  # seconds before each answer: a slow push service
 
     @property
     def origin(self) -> str:
@@ -101,6 +102,8 @@ class PushService:
                 status, extra = script.pop(0)
                 if status >= 300:
                     return status, extra
+        if self.delay:
+            time.sleep(self.delay)
         if headers.get("content-encoding") != "aes128gcm" or "ttl" not in headers:
             self.rejected.append("missing content-encoding or ttl")
             return 400, {}
