@@ -98,7 +98,14 @@ def test_downloads_name_the_file(client, world):
 
 def test_hsts_in_production_over_https_only(database_url, var_dir):
     app = create_app(
-        make_settings(database_url, var_dir, env="production", secret_key="p" * 48, dev_pki=False)
+        make_settings(
+            database_url,
+            var_dir,
+            env="production",
+            secret_key="p" * 48,
+            audit_key="k" * 48,
+            dev_pki=False,
+        )
     )
     client = app.test_client()
     secure = client.get("/healthz", base_url="https://trinhky.example.gov.vn")

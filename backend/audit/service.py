@@ -32,6 +32,7 @@ from .models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
 HEAD_ID = 1
+HEAD_CACHE, KEYED_CHECKED = "audit_head", "audit_keyed_checked"  # per transaction
 EPOCH_ACTION = "audit.chain_keyed"
 
 
@@ -76,18 +77,26 @@ def _append(s: Any, head: AuditHead, event: AuditEvent) -> AuditEvent:
 
 
 def _locked_head(s: Any) -> AuditHead:
+    """The chain's head, locked until the commit — read once per transaction (a signing
+    batch records several events in one)."""
+    transaction = s.get_transaction()
+    cached = s.info.get(HEAD_CACHE)
+    if cached is not None and cached[0] is transaction:
+        return cached[1]
     head = s.scalar(select(AuditHead).where(AuditHead.id == HEAD_ID).with_for_update())
     if head is None:
         head = AuditHead(id=HEAD_ID, seq=0, hash=GENESIS)
         s.add(head)
+    s.info[HEAD_CACHE] = (transaction, head)
     return head
 
 
 def _mark_epoch_if_legacy(s: Any, head: AuditHead) -> AuditEvent | None:
     """A chain whose last event was written before the key (a valid plain SHA-256 hash)
     gets the epoch marker before anything else is appended."""
-    if head.seq == 0:
+    if head.seq == 0 or s.info.get(KEYED_CHECKED) is s.get_transaction():
         return None
+    s.info[KEYED_CHECKED] = s.get_transaction()  # once keyed, the chain stays keyed
     last = s.get(AuditEvent, head.seq)
     if last is None or hmac.compare_digest(last.hash, _digest(last)):
         return None
