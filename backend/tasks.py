@@ -51,6 +51,22 @@ def start_signing_watcher(every: float = 1.0) -> threading.Thread:
     return thread
 
 
+_conversion_runner: object | None = None
+
+
+def start_conversion_runner() -> object:
+    """In the worker process: the converters (LibreOffice via unoserver, one per core) and
+    one thread per converter taking waiting conversions, so queue workers never wait for a
+    conversion and one slow document holds up nothing but its own converter."""
+    global _conversion_runner
+    from backend.documents.conversions import Runner
+
+    runner = Runner(worker_app())
+    runner.start()
+    _conversion_runner = runner
+    return runner
+
+
 def register(huey: Huey) -> SimpleNamespace:
     """The tasks, bound to this queue (the web process enqueues, the worker runs)."""
     if id(huey) in _registered:
@@ -77,15 +93,30 @@ def register(huey: Huey) -> SimpleNamespace:
         with _context():
             return service.run_request(request_id)
 
+    @huey.task(name="convert_documents")
+    def convert_documents() -> int:
+        """Word drafts and office attachments to PDF: in the worker this only wakes the
+        converter threads; without them (tests, one-off runs) it converts here."""
+        from backend.documents import conversions
+
+        runner = _conversion_runner
+        if runner is not None:
+            runner.wake.set()  # type: ignore[attr-defined]
+            return 0
+        with _context():
+            return conversions.run_pending()
+
     @huey.periodic_task(crontab(minute="*"), name="sweep")
     def sweep() -> tuple[int, int, int]:
         """Deliver what was committed but never handed to the queue, due retries, and
-        signing requests whose worker died."""
+        signing requests whose worker died; office files stored without a conversion job."""
+        from backend.documents import conversions
         from backend.notifications import service as notifications
         from backend.signatures import service as signatures
         from backend.webhooks import service as webhooks
 
         with _context():
+            conversions.backfill()
             return notifications.sweep(), webhooks.sweep(), signatures.resume_stale()
 
     @huey.periodic_task(crontab(minute="*/5"), name="reminders")
@@ -122,6 +153,7 @@ def register(huey: Huey) -> SimpleNamespace:
         deliver_notifications=deliver_notifications,
         deliver_webhooks=deliver_webhooks,
         sign_request=sign_request,
+        convert_documents=convert_documents,
         sweep=sweep,
         reminders=reminders,
         purge_idempotency_records=purge_idempotency_records,

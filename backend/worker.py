@@ -10,6 +10,7 @@ settings = Settings.from_env()
 huey = queue_for(settings)
 registered = tasks.register(huey)
 tasks.start_signing_watcher()
+tasks.start_conversion_runner()
 
 if settings.dev_pki:
     # Development: the local test PKI's TSA/OCSP/CRL, so signatures validate end to end.

@@ -1,5 +1,6 @@
-"""Checking uploaded files before anything is stored: real PDFs only for the main file,
-not encrypted, within the size limit; attachments may also be office documents."""
+"""Checking uploaded files before anything is stored: real PDFs, not encrypted, within the
+size limit; the main file may also be a Word/OpenDocument text and attachments office
+documents, which must pass backend.conversion.inspect (the worker converts them)."""
 
 from __future__ import annotations
 
@@ -12,21 +13,14 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from backend.conversion.inspect import CONTENT_TYPES, MACRO_EXTENSIONS, WORD, OfficeProblem
+from backend.conversion.inspect import check_office as _check_office
+
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 PDF = "application/pdf"
-# Attachments that are not PDFs: recognised by their magic bytes and extension.
-OFFICE_TYPES = {
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ".odt": "application/vnd.oasis.opendocument.text",
-    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
-    ".doc": "application/msword",
-    ".xls": "application/vnd.ms-excel",
-}
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Office files are checked by backend.conversion.inspect (package, macros, password, bombs).
+OFFICE_TYPES = CONTENT_TYPES
 
 
 @dataclass
@@ -70,17 +64,28 @@ def check_pdf(path: Path, head: bytes) -> int:
     return pages
 
 
-def check_file(path: Path, head: bytes, filename: str, *, pdf_only: bool) -> CheckedFile:
+def check_file(
+    path: Path,
+    head: bytes,
+    filename: str,
+    *,
+    pdf_only: bool,
+    word_only: bool = False,
+    max_unzipped: int = 200 * 1024 * 1024,
+) -> CheckedFile:
+    """A PDF, or an office file that passed its checks. ``word_only``: the main file of a
+    draft, which may be a Word/OpenDocument text converted to PDF by the worker."""
     if not head:
         raise FileProblem("empty-file", "The file is empty.")
     if pdf_only or b"%PDF-" in head[:1024] or filename.lower().endswith(".pdf"):
         return CheckedFile(PDF, check_pdf(path, head))
     suffix = Path(filename).suffix.lower()
-    content_type = OFFICE_TYPES.get(suffix)
-    magic_ok = head.startswith(OLE_MAGIC if suffix in {".doc", ".xls"} else ZIP_MAGIC)
-    if content_type is None or not magic_ok:
+    if word_only and suffix not in WORD | MACRO_EXTENSIONS:
         raise FileProblem(
             "file-type-not-allowed",
-            "Attachments must be PDF or office documents (docx, xlsx, pptx, odt, ods, doc, xls).",
+            "The main file must be a PDF or a Word/OpenDocument text (.docx, .odt).",
         )
-    return CheckedFile(content_type, None)
+    try:
+        return CheckedFile(_check_office(path, filename, max_unzipped=max_unzipped), None)
+    except OfficeProblem as problem:
+        raise FileProblem(problem.code, problem.detail) from problem

@@ -27,7 +27,7 @@ from backend.search.index import store_blob_text
 from backend.search.models import BlobText
 from backend.search.text import extract_pdf_text
 
-from . import pages
+from . import conversions, pages
 from .files import FileProblem, check_file, clean_filename
 from .models import (
     URGENCY_RANK,
@@ -172,9 +172,18 @@ def _stage_files(main: Upload | None, attachments: list[Upload]) -> list[_Staged
             entry = _Staged(upload.field, filename, kind, stored, "", None)
             staged.append(entry)
             checked = check_file(
-                stored.temp_path, stored.head(), filename, pdf_only=(kind == "main")
+                stored.temp_path,
+                stored.head(),
+                filename,
+                pdf_only=False,
+                word_only=(kind == "main"),
+                max_unzipped=current_app.extensions["settings"].conversion_max_unzipped_mb
+                * 1024
+                * 1024,
             )
             entry.content_type, entry.page_count = checked.content_type, checked.page_count
+            if kind == "main" and checked.content_type != "application/pdf":
+                entry.kind = "source"  # a Word draft: the worker makes its PDF (conversions)
             if checked.content_type == "application/pdf":
                 entry.text = extract_pdf_text(stored.temp_path)
     except FileProblem as problem:
@@ -227,6 +236,7 @@ def _write_version(
         )
     s.flush()
     s.refresh(version)
+    conversions.request_for(document, version, version.files)
     return version
 
 
@@ -453,22 +463,26 @@ def add_signed_version(
     )
     s.add(version)
     s.flush()
+    copies: dict[int, DocumentFile] = {}
     for f in current:
         ref = stored.get(f.id)
         if ref is not None and f.blob_sha256 in texts:
             store_blob_text(s, ref.sha256, texts[f.blob_sha256])
-        s.add(
-            DocumentFile(
-                version_id=version.id,
-                kind=f.kind,
-                position=f.position,
-                filename=f.filename,
-                content_type=f.content_type,
-                blob_sha256=ref.sha256 if ref else f.blob_sha256,
-                size=ref.size if ref else f.size,
-                page_count=(page_count or f.page_count) if f.kind == "main" else f.page_count,
-            )
+        copies[f.id] = DocumentFile(
+            version_id=version.id,
+            kind=f.kind,
+            position=f.position,
+            filename=f.filename,
+            content_type=f.content_type,
+            blob_sha256=ref.sha256 if ref else f.blob_sha256,
+            size=ref.size if ref else f.size,
+            page_count=(page_count or f.page_count) if f.kind == "main" else f.page_count,
         )
+        s.add(copies[f.id])
+    s.flush()
+    for f in current:  # a converted PDF still names its original, in the new version
+        if f.source_file_id in copies:
+            copies[f.id].source_file_id = copies[f.source_file_id].id
     document.current_version = number
     document.updated_at = utcnow()
     s.flush()

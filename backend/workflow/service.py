@@ -21,6 +21,7 @@ from backend.core.db import atomic, session
 from backend.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.core.http import check_if_match
 from backend.core.timeutil import utcnow
+from backend.documents import conversions
 from backend.documents import service as documents
 from backend.documents.models import (
     Direction,
@@ -616,6 +617,8 @@ def submit(actor: User, document_id: int, if_match: str | None, comment: str = "
         if ParticipantRole.DRAFTER not in documents.roles_of(actor, document):
             raise Forbidden("Only the drafter submits the document.")
         _check_transition("submit", document)
+        # a Word draft goes on its way once its PDF is made (409 while converting/failed)
+        conversions.require_main_pdf(document, documents.current_files(document))
         steps = route_steps(document.id)
         if not steps:
             raise Conflict(
