@@ -30,7 +30,8 @@ from pathlib import Path
 log = logging.getLogger("trinhky.conversion")
 API_VERSION = "3"  # unoserver's XML-RPC API this client speaks
 START_TIMEOUT = 90.0  # unoserver waits ~7 s by itself; LibreOffice's first start is slower
-GUARD = Path(__file__).with_name("unoguard.py")  # kills the converter when its owner dies
+# unoserver, loading documents hidden and without macros, dying with its owner
+MAIN = Path(__file__).with_name("unoserver_main.py")
 
 
 @dataclass
@@ -133,17 +134,13 @@ class Converter:
             "HOME": str(self.profile),
             "LANG": "C.UTF-8",
             "PYTHONPATH": str(unoserver_path(self.work_dir)),
-            "SAL_USE_VCLPLUGIN": "svp",  # headless rendering, no display
         }
         with open(log_path, "ab") as log_file:
             self.process = process = subprocess.Popen(
                 [
                     self.uno_python,
-                    str(GUARD),
+                    str(MAIN),
                     str(os.getpid()),
-                    self.uno_python,
-                    "-m",
-                    "unoserver.server",
                     "--interface",
                     "127.0.0.1",
                     "--uno-interface",

@@ -46,7 +46,7 @@ class _Detail:
     def __init__(self, document: Document) -> None:
         self._document = document
         files = service.current_files(document)
-        jobs = conversions.jobs_for([f.id for f in files if f.content_type != "application/pdf"])
+        jobs = conversions.jobs_for(files)
         self.files = [_File(f, jobs.get(f.id)) for f in files]
         self.conversion = conversions.main_state(files, jobs)
 

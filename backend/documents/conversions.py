@@ -100,16 +100,39 @@ def enqueue() -> None:
 # -- reading -------------------------------------------------------------------------------
 
 
-def jobs_for(file_ids: list[int]) -> dict[int, FileConversion]:
-    """The conversion job of each of these (source) files."""
-    if not file_ids:
+def jobs_for(files: list[DocumentFile]) -> dict[int, FileConversion]:
+    """The conversion job of each of these office files: its own, or — for a file a later
+    version copied (signing makes new versions) — the newest job of the same bytes in the
+    same document: the PDF of the same content is the same, and so is a failure."""
+    office = [f for f in files if f.content_type != PDF]
+    if not office:
         return {}
-    return {
-        job.source_file_id: job
-        for job in session().scalars(
-            select(FileConversion).where(FileConversion.source_file_id.in_(file_ids))
+    source = aliased(DocumentFile)
+    rows = (
+        session()
+        .execute(
+            select(FileConversion, source.blob_sha256)
+            .join(source, source.id == FileConversion.source_file_id)
+            .where(
+                FileConversion.document_id.in_(
+                    select(DocumentVersion.document_id).where(
+                        DocumentVersion.id.in_({f.version_id for f in office})
+                    )
+                ),
+                source.blob_sha256.in_({f.blob_sha256 for f in office}),
+            )
+            .order_by(FileConversion.id)
         )
-    }
+        .all()
+    )
+    own = {job.source_file_id: job for job, _ in rows}
+    by_content = {sha: job for job, sha in rows}  # the newest wins
+    found: dict[int, FileConversion] = {}
+    for f in office:
+        job = own.get(f.id) or by_content.get(f.blob_sha256)
+        if job is not None:
+            found[f.id] = job
+    return found
 
 
 def view(job: FileConversion | None) -> dict[str, Any] | None:
@@ -138,7 +161,7 @@ def require_main_pdf(document: Document, files: list[DocumentFile]) -> None:
     if any(f.kind == "main" for f in files):
         return
     source = next((f for f in files if f.kind == SOURCE), None)
-    job = jobs_for([source.id]).get(source.id) if source else None
+    job = jobs_for([source]).get(source.id) if source else None
     if job is not None and job.state == ConversionState.FAILED:
         raise Conflict(
             f"“{source.filename}” could not be converted to PDF: {job.reason} Upload a new "  # type: ignore[union-attr]
@@ -160,7 +183,7 @@ def attachment_pdfs(files: list[DocumentFile]) -> tuple[list[DocumentFile], dict
     office = [f for f in files if f.kind == "attachment" and f.content_type != PDF]
     converted = {f.source_file_id for f in files if f.source_file_id is not None}
     missing = [f for f in office if f.id not in converted]
-    jobs = jobs_for([f.id for f in missing])
+    jobs = jobs_for(missing)
     pdfs = [f for f in files if f.kind == "attachment" and f.content_type == PDF]
     return pdfs, {f.id: (f, jobs.get(f.id)) for f in missing}
 
@@ -200,7 +223,7 @@ def backfill(batch: int = 100) -> int:
     from .models import DocumentStatus
 
     s = session()
-    derived = aliased(DocumentFile)
+    derived, source = aliased(DocumentFile), aliased(DocumentFile)
     rows = s.execute(
         select(DocumentFile.id, DocumentFile.kind, DocumentVersion.id, Document.id)
         .join(DocumentVersion, DocumentVersion.id == DocumentFile.version_id)
@@ -209,9 +232,14 @@ def backfill(batch: int = 100) -> int:
             (Document.id == DocumentVersion.document_id)
             & (Document.current_version == DocumentVersion.number),
         )
-        .outerjoin(FileConversion, FileConversion.source_file_id == DocumentFile.id)
         .where(
-            FileConversion.id.is_(None),
+            ~select(FileConversion.id)
+            .join(source, source.id == FileConversion.source_file_id)
+            .where(
+                FileConversion.document_id == Document.id,
+                source.blob_sha256 == DocumentFile.blob_sha256,
+            )
+            .exists(),
             DocumentFile.content_type != PDF,
             DocumentFile.kind.in_((SOURCE, "attachment")),
             Document.status.in_(
@@ -370,6 +398,7 @@ def _finish(job_id: int, staged: Any, pages: int, text: str, duration_ms: int) -
             source_file_id=source.id,
         )
         s.add(pdf)
+        _copy_into_current(job, source, pdf)
         s.flush()
         job.state = ConversionState.DONE
         job.pdf_file_id = pdf.id
@@ -385,6 +414,38 @@ def _finish(job_id: int, staged: Any, pages: int, text: str, duration_ms: int) -
             data={"source": source.blob_sha256, "pdf": staged.sha256, "pages": pages},
         )
         reindex(s, [job.document_id])
+
+
+def _copy_into_current(job: FileConversion, source: DocumentFile, pdf: DocumentFile) -> None:
+    """A version made while the file was converting (a signature on the draft) holds a
+    copy of the original: its PDF copy joins that version too."""
+    s = session()
+    document = s.get(Document, job.document_id)
+    current = s.scalar(
+        select(DocumentVersion).where(
+            DocumentVersion.document_id == job.document_id,
+            DocumentVersion.number == (document.current_version if document else -1),
+        )
+    )
+    if current is None or current.id == job.version_id:
+        return
+    files = list(s.scalars(select(DocumentFile).where(DocumentFile.version_id == current.id)))
+    derived = {f.source_file_id for f in files}
+    for copy in files:
+        if copy.blob_sha256 == source.blob_sha256 and copy.id not in derived:
+            s.add(
+                DocumentFile(
+                    version_id=current.id,
+                    kind=pdf.kind,
+                    position=pdf.position,
+                    filename=pdf.filename,
+                    content_type=PDF,
+                    blob_sha256=pdf.blob_sha256,
+                    size=pdf.size,
+                    page_count=pdf.page_count,
+                    source_file_id=copy.id,
+                )
+            )
 
 
 def _organisation(document_id: int) -> int | None:

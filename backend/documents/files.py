@@ -1,6 +1,6 @@
 """Checking uploaded files before anything is stored: real PDFs, not encrypted, within the
 size limit; the main file may also be a Word/OpenDocument text and attachments office
-documents, which must pass backend.conversion.inspect (the worker converts them)."""
+documents, which must pass backend.conversion.checks (the worker converts them)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from backend.conversion.inspect import CONTENT_TYPES, MACRO_EXTENSIONS, WORD, OfficeProblem
-from backend.conversion.inspect import check_office as _check_office
+from backend.conversion.checks import CONTENT_TYPES, MACRO_EXTENSIONS, WORD, OfficeProblem
+from backend.conversion.checks import check_office as _check_office
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 PDF = "application/pdf"
-# Office files are checked by backend.conversion.inspect (package, macros, password, bombs).
+# Office files are checked by backend.conversion.checks (package, macros, password, bombs).
 OFFICE_TYPES = CONTENT_TYPES
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from backend.conversion.converter import ConverterPool
+from tests.signatures.conftest import signing_env  # noqa: F401 - issuing office attachments
+from tests.signing.conftest import csc_service, pki_env  # noqa: F401 - its session fixtures
 
 UNO_PYTHON = "/usr/bin/python3"
 SOFFICE = "/usr/bin/soffice"

@@ -165,6 +165,8 @@ def xlsx() -> bytes:
     sheet = workbook.active
     sheet.append(["Đơn vị", "Kinh phí (triệu đồng)"])
     sheet.append(["Phòng Kinh tế", 1250])
+    sheet.column_dimensions["A"].width = 30
+    sheet.column_dimensions["B"].width = 25
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
