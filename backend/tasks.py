@@ -74,7 +74,17 @@ def register(huey: Huey) -> SimpleNamespace:
 
     @huey.task(name="deliver_notifications")
     def deliver_notifications(ids: list[int]) -> int:
+        from backend.mail import fallback
         from backend.notifications import service
+
+        with _context():
+            sent = service.deliver(ids)
+            fallback.check(ids)  # what push did not reach goes by e-mail
+            return sent
+
+    @huey.task(name="send_mail")
+    def send_mail(ids: list[int]) -> int:
+        from backend.mail import service
 
         with _context():
             return service.deliver(ids)
@@ -108,16 +118,31 @@ def register(huey: Huey) -> SimpleNamespace:
 
     @huey.periodic_task(crontab(minute="*"), name="sweep")
     def sweep() -> tuple[int, int, int]:
-        """Deliver what was committed but never handed to the queue, due retries, and
-        signing requests whose worker died; office files stored without a conversion job."""
+        """Deliver what was committed but never handed to the queue, due retries (push,
+        e-mail, webhooks), e-mail for what push did not reach, signing requests whose
+        worker died; office files stored without a conversion job."""
         from backend.documents import conversions
+        from backend.mail import fallback
+        from backend.mail import service as mail
         from backend.notifications import service as notifications
         from backend.signatures import service as signatures
         from backend.webhooks import service as webhooks
 
         with _context():
             conversions.backfill()
-            return notifications.sweep(), webhooks.sweep(), signatures.resume_stale()
+            pushed = notifications.sweep()
+            fallback.sweep()
+            mail.sweep()
+            return pushed, webhooks.sweep(), signatures.resume_stale()
+
+    @huey.periodic_task(crontab(minute="*/15", hour="0-4"), name="digests")
+    def digests() -> int:
+        """The morning digest, 07:00 Vietnam time on working days (00:00 UTC); later
+        quarters until noon catch up what a stopped worker missed."""
+        from backend.digest import service as digest
+
+        with _context():
+            return digest.send_digests()
 
     @huey.periodic_task(crontab(minute="*/5"), name="reminders")
     def reminders() -> int:
@@ -154,6 +179,8 @@ def register(huey: Huey) -> SimpleNamespace:
         deliver_webhooks=deliver_webhooks,
         sign_request=sign_request,
         convert_documents=convert_documents,
+        send_mail=send_mail,
+        digests=digests,
         sweep=sweep,
         reminders=reminders,
         purge_idempotency_records=purge_idempotency_records,
