@@ -226,8 +226,9 @@ def _send_batch(claimed: list[int]) -> int:
                     outcomes[delivery.id] = smtp.Outcome(False, error=str(exc), permanent=True)
                     continue
                 outcomes[delivery.id] = connection.send(email, config.mail_from, delivery.address)
-    except (smtplib.SMTPException, OSError) as exc:
-        # the connection failed (refused, TLS, login, dropped): what was not sent waits
+    except (smtplib.SMTPException, OSError, ValueError) as exc:
+        # the connection failed (refused, TLS, login — smtplib's AUTH takes ASCII only —,
+        # dropped): what was not sent waits for the next attempt
         reason = f"{type(exc).__name__}: {exc}"[:300]
         log.warning("mail server: %s", reason)
         for delivery in deliveries:
