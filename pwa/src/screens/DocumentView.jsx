@@ -68,6 +68,14 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
     return () => (live = false);
   }, [id, assignable, tick]);
 
+  // while the server converts a Word draft, look again every few seconds
+  const waitingForPdf = ["pending", "running"].includes(doc?.conversion?.state);
+  useEffect(() => {
+    if (!waitingForPdf) return;
+    const timer = setTimeout(() => setTick((n) => n + 1), 3000);
+    return () => clearTimeout(timer);
+  }, [waitingForPdf, tick]);
+
   if (error && !doc) return <ErrorBox text={error} onRetry={() => setTick(tick + 1)} />;
   // shown once what the first screen shows is there (the sender's name comes from the
   // timeline and the units, the decision bar from the route): nothing moves afterwards
@@ -78,7 +86,9 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
   const mine = queue.filter((x) => x.documentId === id);
   const pending = mine.filter((x) => x.state === "pending");
   const canDecide = Boolean(myStep) && doc.status === "in_review" && pending.length === 0;
-  const mainFile = doc.files?.find((f) => f.kind === "main") || doc.files?.[0];
+  // a Word draft has no main PDF while the server converts it (doc.conversion)
+  const mainFile = doc.files?.find((f) => f.kind === "main") || (doc.conversion ? null : doc.files?.[0]);
+  const converting = !mainFile && ["pending", "running"].includes(doc.conversion?.state);
   const attachments = (doc.files || []).filter((f) => f !== mainFile);
   const drafter = timeline?.find((e) => e.kind === "version")?.actor;
   const canAssign = assignable && Boolean(assigned) && !assigned.assignments?.length && mayAssign(me, doc);
@@ -149,6 +159,14 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
         <dt>{t("urgency")}</dt>
         <dd class={doc.urgency && doc.urgency !== "normal" ? "text-urgent" : ""}>{t(`urgency_${doc.urgency || "normal"}`)}</dd>
       </dl>
+
+      {!mainFile && doc.conversion && (
+        <p class={`notice${converting ? "" : " text-urgent"}`} role="status">
+          {converting
+            ? t("converting")
+            : t("conversionFailed", { reason: (getLang() === "vi" && doc.conversion.reason_vi) || doc.conversion.reason || "" })}
+        </p>
+      )}
 
       {mainFile && (
         <section aria-labelledby="pages-title">
