@@ -49,6 +49,10 @@ class ConverterUnavailable(RuntimeError):
     """No converter can be started here (LibreOffice or python3-uno missing)."""
 
 
+def _lower_priority() -> None:
+    os.nice(10)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -162,6 +166,8 @@ class Converter:
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: killed as one
+                # background work: the web, signing and deliveries come first on the CPU
+                preexec_fn=_lower_priority,
             )
         deadline = time.monotonic() + START_TIMEOUT
         while True:

@@ -266,6 +266,11 @@ def create_document(
         raise Forbidden("Only the clerk (văn thư) registers incoming documents.")
     doc_type = org_service.get_document_type(meta["document_type_id"])
     staged = _stage_files(main, attachments)
+    if direction == Direction.INCOMING and staged[0].kind == "source":
+        for entry in staged:
+            entry.staged.discard()
+        detail = "An incoming document is registered as the PDF it arrived as, not a Word file."
+        raise ValidationFailed(detail, {"file": [detail]}, code="not-pdf")
     with atomic() as s:
         document = Document(
             organisation_id=membership.organisation_id,

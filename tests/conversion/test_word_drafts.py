@@ -302,3 +302,20 @@ def test_a_slow_document_is_stopped_at_the_limit_and_holds_up_nothing(app, clien
         assert detail(client, specialist, third.json["id"])["conversion"]["state"] == "done"
     finally:
         pool.stop()
+
+
+def test_an_incoming_document_is_the_pdf_it_arrived_as(app, client, world):
+    form = {
+        "document_type_id": str(document_type_id(client, world["clerk"], "cong-van")),
+        "subject": "Công văn của Bộ Tài chính",
+        "direction": "incoming",
+        "file": (io.BytesIO(letter_docx("A", SUBJECT)), "cong-van-den.docx"),
+    }
+    r = client.post(
+        "/api/documents",
+        data=form,
+        headers=world["clerk"].headers,
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 422 and r.json["code"] == "not-pdf"
+    assert count_rows(app, "documents") == 0
