@@ -27,7 +27,7 @@ from sqlalchemy.orm import aliased
 
 from backend.audit import service as audit
 from backend.conversion.converter import ConversionError, ConverterPool, ConverterUnavailable
-from backend.conversion.models import OPEN_STATES, ConversionState, FileConversion
+from backend.conversion.models import ConversionState, FileConversion
 from backend.core.db import atomic, on_commit, session
 from backend.core.errors import Conflict
 from backend.core.timeutil import utcnow
@@ -507,16 +507,6 @@ def run_pending(converters: ConverterPool | None = None, limit: int = 1000) -> i
     while done < limit and run_one(converters):
         done += 1
     return done
-
-
-def open_jobs() -> int:
-    return len(
-        list(
-            session().scalars(
-                select(FileConversion.id).where(FileConversion.state.in_(OPEN_STATES))
-            )
-        )
-    )
 
 
 # -- the worker's converter threads ------------------------------------------------------------
