@@ -40,7 +40,7 @@ def seed_demo_documents() -> int:
     assert decision_type is not None
     steps = [
         {"kind": "review", "actors": [{"user_id": head.id}]},
-        {"kind": "sign", "actors": [{"user_id": signer.id}], "signing_prefix": "KT. CHỦ TỊCH"},
+        {"kind": "sign", "actors": [{"user_id": signer.id}], "signing_prefix": "KT."},
         {"kind": "issue", "actors": [{"user_id": clerk.id}]},
     ]
     for subject, urgency, reviewed in DEMO_DOCUMENTS:
@@ -108,7 +108,7 @@ def seed_word_drafts() -> int:
         )
         steps = [
             {"kind": "review", "actors": [{"user_id": head.id}]},
-            {"kind": "sign", "actors": [{"user_id": signer.id}], "signing_prefix": "KT. CHỦ TỊCH"},
+            {"kind": "sign", "actors": [{"user_id": signer.id}], "signing_prefix": "KT."},
             {"kind": "issue", "actors": [{"user_id": clerk.id}]},
         ]
         workflow.set_route(drafter, document.id, _etag(document.id), steps=steps, template_id=None)

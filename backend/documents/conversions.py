@@ -39,6 +39,7 @@ from .models import Document, DocumentFile, DocumentParticipant, DocumentVersion
 
 log = logging.getLogger("trinhky.conversion")
 HOLDER = f"{socket.gethostname()[:40]}:{os.getpid()}"
+WARM_UP_AFTER = 20.0  # seconds after the worker starts, its converters start
 MAX_ATTEMPTS = 3  # a converter that crashes (or a worker killed) this often: give up
 SOURCE = "source"
 LABELS_VI = {
@@ -521,11 +522,15 @@ class Runner:
         self.wake = threading.Event()
         self.threads: list[threading.Thread] = []
 
-    def start(self) -> None:
+    def start(self, warm_up_after: float = WARM_UP_AFTER) -> None:
         with self.app.app_context():
             converters = pool()
-            converters.start(wait=False)
             count = len(converters.converters)
+        # LibreOffice starts at the first waiting conversion, or a little after the worker
+        # started: a restarted worker resumes signing and deliveries first
+        timer = threading.Timer(warm_up_after, converters.start, kwargs={"wait": False})
+        timer.daemon = True
+        timer.start()
         for i in range(count):
             thread = threading.Thread(target=self._loop, name=f"conversion-{i}", daemon=True)
             thread.start()
