@@ -18,11 +18,18 @@ $(STAMP): $(PY) pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the tests drive for real (HSM, browser). Installed once, as root.
+# Debian packages the app and the tests drive for real: the HSM, the browser, and
+# LibreOffice headless for Word drafts (python3-uno is for the system Python, which runs
+# unoserver; Liberation fonts stand in for Times New Roman with Vietnamese glyphs).
+# Installed once, as root.
+DEBIAN_PACKAGES := softhsm2 chromium libreoffice-writer-nogui libreoffice-calc-nogui \
+	libreoffice-impress-nogui python3-uno fonts-liberation2 fonts-dejavu
 system-deps:
 	@missing=""; \
-	command -v softhsm2-util >/dev/null 2>&1 || missing="$$missing softhsm2"; \
-	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	for pkg in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q "install ok installed" \
+	    || missing="$$missing $$pkg"; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -38,7 +45,7 @@ seed: migrate
 pwa:
 	cd pwa && npm install --no-audit --no-fund --loglevel=error && npm run build
 
-run: seed pwa
+run: system-deps seed pwa
 	$(PY) -m flask demo-accounts
 	@echo "Trình Ký: http://127.0.0.1:8000"
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(VENV)/bin/honcho start -f Procfile -p $${PORT:-8000}

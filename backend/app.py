@@ -115,6 +115,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     from backend.auth.api import blp as auth_blp
     from backend.calendar.api import blp as calendar_blp
     from backend.documents.api import blp as documents_blp
+    from backend.mail.api import blp as mail_blp
     from backend.notifications.api import blp as notifications_blp
     from backend.org.api import blp as org_blp
     from backend.registers.api import blp as registers_blp
@@ -138,6 +139,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         calendar_blp,
         assignments_blp,
         reports_blp,
+        mail_blp,
     ):
         api.register_blueprint(blueprint)
 

@@ -74,6 +74,10 @@ def init_app(app: Flask) -> None:
         created = seed_demo_documents()
         if created:
             click.echo(f"{created} demo decisions on their way to the vice-chairman's signature")
+        from backend.demo import seed_word_drafts
+
+        if drafts := seed_word_drafts():
+            click.echo(f"{drafts} Word drafts (.docx) for chuyenvien.kt, converted by the worker")
 
     @app.cli.command("demo-accounts")
     def demo_accounts() -> None:

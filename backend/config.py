@@ -97,6 +97,32 @@ class Settings:
     # empty = the host the request came to (fine for one host; set both behind a proxy)
     webauthn_rp_id: str = ""
     webauthn_origins: str = ""  # comma-separated, e.g. https://trinhky.example.gov.vn
+    # Word drafts: LibreOffice converters (unoserver) run by the worker, one per core by
+    # default; a conversion taking longer than the limit is stopped (converter restarted)
+    converters: int = 0  # 0 = one per core
+    conversion_timeout: int = 60  # seconds per document
+    conversion_max_unzipped_mb: int = 200  # an office file's content once unpacked
+    soffice_path: str = "/usr/bin/soffice"
+    uno_python: str = "/usr/bin/python3"  # the Python that has Debian's python3-uno
+    # Official e-mail (thư điện tử công vụ). In development the worker runs a mail sink on
+    # loopback that keeps every message under var/mail/.
+    smtp_host: str = ""  # "" = the development sink (127.0.0.1:MAIL_SINK_PORT); none in production
+    smtp_port: int = 0  # 0 = 25, 587 with STARTTLS, 465 with SSL
+    smtp_security: str = "none"  # none | starttls | ssl
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_ca_file: str = ""  # a private CA for the SMTP server's certificate
+    smtp_timeout: int = 30
+    mail_from: str = "trinhky@trinhky.local"
+    mail_from_name: str = "Trình Ký"
+    mail_max_attempts: int = 8
+    mail_attachment_max_mb: int = 10  # above: a download link instead of the files
+    mail_link_days: int = 7  # how long such a link works
+    mail_push_fallback_minutes: int = 15  # urgent push not delivered within this: e-mail
+    mail_sink: bool = True  # development: run the local sink (off in production)
+    mail_sink_port: int = 8025
+    app_url: str = "http://127.0.0.1:8000"  # links in e-mails open the app here
+    non_working_days: str = ""  # ISO dates (holidays, Tết), comma-separated: no digest
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -128,8 +154,15 @@ class Settings:
             self.signing_pki_dir = str(var / "pki")
         if self.is_production:
             self.dev_pki = False
+            self.mail_sink = False
         if not self.audit_anchor_dir:
             self.audit_anchor_dir = str(var / "audit-anchors")
+        if not self.smtp_host and self.mail_sink:
+            self.smtp_host, self.smtp_port = "127.0.0.1", self.mail_sink_port
+        if not self.smtp_port:
+            self.smtp_port = {"ssl": 465, "starttls": 587}.get(self.smtp_security, 25)
+        if not self.converters:
+            self.converters = max(1, os.cpu_count() or 1)
         if not self.secret_key and not self.is_production:
             self.secret_key = _development_secret(var)
         if not self.audit_key and not self.is_production:
@@ -159,6 +192,18 @@ class Settings:
             raise ConfigError("MAX_UPLOAD_MB must be positive")
         if self.max_document_mb < self.max_upload_mb:
             raise ConfigError("MAX_DOCUMENT_MB must be at least MAX_UPLOAD_MB")
+        if self.smtp_security not in {"none", "starttls", "ssl"}:
+            raise ConfigError("SMTP_SECURITY must be none, starttls or ssl")
+        if self.conversion_timeout <= 0:
+            raise ConfigError("CONVERSION_TIMEOUT must be positive")
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+    @property
+    def mail_dir(self) -> Path:
+        return Path(self.var_dir) / "mail"
 
     @property
     def max_upload_bytes(self) -> int:

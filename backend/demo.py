@@ -8,6 +8,7 @@ import io
 
 from sqlalchemy import func, select
 
+from backend.conversion.templates import decision_docx, letter_docx
 from backend.core.db import session
 from backend.documents import service as documents
 from backend.documents.models import Document
@@ -67,3 +68,54 @@ def _etag(document_id: int) -> str:
     assert document is not None
     session().refresh(document)
     return document.etag
+
+
+# Drafts written in Word from the Nghị định 30 templates (a Quyết định and a Công văn, with
+# the blank "Số:" and "ngày … tháng … năm" lines and the signer's block): uploaded as .docx,
+# converted to PDF by the worker on first run, then the drafter submits them.
+WORD_DRAFTS = [
+    (
+        "quyet-dinh",
+        "Quyết định phê duyệt Đề án số hóa hồ sơ lưu trữ giai đoạn 2027-2030",
+        "phê duyệt Đề án số hóa hồ sơ lưu trữ giai đoạn 2027-2030",
+        "Du thao QD so hoa.docx",
+    ),
+    (
+        "cong-van",
+        "Công văn đôn đốc triển khai dịch vụ công trực tuyến toàn trình",
+        "đôn đốc triển khai dịch vụ công trực tuyến toàn trình",
+        "Du thao CV dich vu cong.docx",
+    ),
+]
+
+
+def seed_word_drafts() -> int:
+    """The two Word drafts of the demo (once): waiting for their PDF, their route set."""
+    s = session()
+    org = s.scalar(select(Organisation).where(Organisation.code == DEMO_ORG[0]))
+    if org is None:
+        return 0
+    users = {u.username: u for u in s.scalars(select(User))}
+    drafter, head = users["chuyenvien.kt"], users["truongphong.kt"]
+    signer, clerk = users["phochutich1"], users["vanthu"]
+    created = 0
+    for type_code, subject, about, filename in WORD_DRAFTS:
+        if s.scalar(select(Document.id).where(Document.subject == subject)):
+            continue
+        doc_type = s.scalar(select(DocumentType).where(DocumentType.code == type_code))
+        assert doc_type is not None
+        make = decision_docx if type_code == "quyet-dinh" else letter_docx
+        document = documents.create_document(
+            drafter,
+            {"document_type_id": doc_type.id, "subject": subject},
+            documents.Upload("file", filename, io.BytesIO(make(signer.full_name, about))),
+            [],
+        )
+        steps = [
+            {"kind": "review", "actors": [{"user_id": head.id}]},
+            {"kind": "sign", "actors": [{"user_id": signer.id}], "signing_prefix": "KT."},
+            {"kind": "issue", "actors": [{"user_id": clerk.id}]},
+        ]
+        workflow.set_route(drafter, document.id, _etag(document.id), steps=steps, template_id=None)
+        created += 1
+    return created

@@ -9,6 +9,7 @@ from backend.assignments.models import (
 from backend.audit.models import AuditEvent, AuditHead
 from backend.auth.models import Device, RefreshToken
 from backend.calendar.models import CalendarDocument, CalendarEvent, CalendarParticipant
+from backend.conversion.models import FileConversion
 from backend.core.db import Base
 from backend.core.models import IdempotencyRecord
 from backend.documents.models import (
@@ -17,6 +18,13 @@ from backend.documents.models import (
     DocumentFile,
     DocumentParticipant,
     DocumentVersion,
+)
+from backend.mail.models import (
+    MailAttachment,
+    MailDelivery,
+    MailLink,
+    MailMessage,
+    MailPreference,
 )
 from backend.notifications.models import (
     Notification,
@@ -90,6 +98,12 @@ __all__ = [
     "Document",
     "DocumentFile",
     "DocumentParticipant",
+    "FileConversion",
+    "MailAttachment",
+    "MailDelivery",
+    "MailLink",
+    "MailMessage",
+    "MailPreference",
     "DocumentType",
     "DocumentVersion",
     "IdempotencyRecord",

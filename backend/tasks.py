@@ -51,6 +51,22 @@ def start_signing_watcher(every: float = 1.0) -> threading.Thread:
     return thread
 
 
+_conversion_runner: object | None = None
+
+
+def start_conversion_runner() -> object:
+    """In the worker process: the converters (LibreOffice via unoserver, one per core) and
+    one thread per converter taking waiting conversions, so queue workers never wait for a
+    conversion and one slow document holds up nothing but its own converter."""
+    global _conversion_runner
+    from backend.documents.conversions import Runner
+
+    runner = Runner(worker_app())
+    runner.start()
+    _conversion_runner = runner
+    return runner
+
+
 def register(huey: Huey) -> SimpleNamespace:
     """The tasks, bound to this queue (the web process enqueues, the worker runs)."""
     if id(huey) in _registered:
@@ -58,7 +74,17 @@ def register(huey: Huey) -> SimpleNamespace:
 
     @huey.task(name="deliver_notifications")
     def deliver_notifications(ids: list[int]) -> int:
+        from backend.mail import fallback
         from backend.notifications import service
+
+        with _context():
+            sent = service.deliver(ids)
+            fallback.check(ids)  # what push did not reach goes by e-mail
+            return sent
+
+    @huey.task(name="send_mail")
+    def send_mail(ids: list[int]) -> int:
+        from backend.mail import service
 
         with _context():
             return service.deliver(ids)
@@ -93,16 +119,46 @@ def register(huey: Huey) -> SimpleNamespace:
         with _context():
             return extract_texts(None)
 
+    @huey.task(name="convert_documents")
+    def convert_documents() -> int:
+        """Word drafts and office attachments to PDF: in the worker this only wakes the
+        converter threads; without them (tests, one-off runs) it converts here."""
+        from backend.documents import conversions
+
+        runner = _conversion_runner
+        if runner is not None:
+            runner.wake.set()  # type: ignore[attr-defined]
+            return 0
+        with _context():
+            return conversions.run_pending()
+
     @huey.periodic_task(crontab(minute="*"), name="sweep")
     def sweep() -> tuple[int, int, int]:
-        """Deliver what was committed but never handed to the queue, due retries, and
-        signing requests whose worker died."""
+        """Deliver what was committed but never handed to the queue, due retries (push,
+        e-mail, webhooks), e-mail for what push did not reach, signing requests whose
+        worker died; office files stored without a conversion job."""
+        from backend.documents import conversions
+        from backend.mail import fallback
+        from backend.mail import service as mail
         from backend.notifications import service as notifications
         from backend.signatures import service as signatures
         from backend.webhooks import service as webhooks
 
         with _context():
-            return notifications.sweep(), webhooks.sweep(), signatures.resume_stale()
+            conversions.backfill()
+            pushed = notifications.sweep()
+            fallback.sweep()
+            mail.sweep()
+            return pushed, webhooks.sweep(), signatures.resume_stale()
+
+    @huey.periodic_task(crontab(minute="*/15", hour="0-4"), name="digests")
+    def digests() -> int:
+        """The morning digest, 07:00 Vietnam time on working days (00:00 UTC); later
+        quarters until noon catch up what a stopped worker missed."""
+        from backend.digest import service as digest
+
+        with _context():
+            return digest.send_digests()
 
     @huey.periodic_task(crontab(minute="*/5"), name="reminders")
     def reminders() -> int:
@@ -151,6 +207,9 @@ def register(huey: Huey) -> SimpleNamespace:
         sign_request=sign_request,
         extract_texts=extract_texts,
         extract_texts_sweep=extract_texts_sweep,
+        convert_documents=convert_documents,
+        send_mail=send_mail,
+        digests=digests,
         sweep=sweep,
         reminders=reminders,
         purge_idempotency_records=purge_idempotency_records,

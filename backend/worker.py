@@ -10,6 +10,13 @@ settings = Settings.from_env()
 huey = queue_for(settings)
 registered = tasks.register(huey)
 tasks.start_signing_watcher()
+tasks.start_conversion_runner()
+
+if settings.mail_sink:
+    # Development: an SMTP server on loopback keeping every message under var/mail/.
+    from backend.mail import sink
+
+    sink.serve_in_background(settings.mail_dir, settings.mail_sink_port)
 
 if settings.dev_pki:
     # Development: the local test PKI's TSA/OCSP/CRL, so signatures validate end to end.

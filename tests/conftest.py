@@ -86,6 +86,9 @@ def make_settings(database_url: str, var_dir: str, **overrides: Any) -> Settings
         "argon2_time_cost": 1,
         "argon2_memory_kib": 1024,
         "redis_url": "",
+        # no mail unless a test starts an SMTP server (tests/mail); the worker's sink is
+        # for `make run`
+        "mail_sink": False,
     }
     values.update(overrides)
     settings = Settings(**values)

@@ -17,7 +17,12 @@ from tests.signatures.conftest import pem_chain
 from tests.signing.conftest import PKIEnv, pki_env  # noqa: F401 - the test PKI (session)
 
 ROLES = ["leader", "head", "specialist", "clerk", "admin", "outsider"]
-PUBLIC = {("POST", "/api/auth/login"), ("POST", "/api/auth/refresh")}
+PUBLIC = {
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/refresh"),
+    # an e-mailed download link: the token is the key (tests/mail)
+    ("GET", "/api/mail/links/<string:token>/files/<int:file_id>"),
+}
 
 
 @dataclass
@@ -210,6 +215,9 @@ def objects(client, world, trusted_keys) -> dict[str, Any]:
         "page": 1,
         "out": "outgoing",
         "inc": "incoming",
+        "mail_delivery": 999_999,  # no mail in this world (tests/mail sends it)
+        "sink_message": "20261203T000000-000000000000.eml",
+        "link_token": "khong-co-lien-ket",
     }
 
 
@@ -350,6 +358,19 @@ CASES = [
     Case("DELETE", "/api/push/subscriptions/{subscription}", everyone(404, leader=204)),
     Case("GET", "/api/me/notification-preferences", everyone(200)),
     Case("PUT", "/api/me/notification-preferences", everyone(200), "json:preferences"),
+    # -- official e-mail: the log for the agency's admins, the sink for admins (development
+    # only: none here, 404), preferences for everyone, a document's recipients for whoever
+    # sees it, e-mailed links for whoever holds the token --
+    Case(
+        "GET", "/api/mail/deliveries?organisation_id={org}", everyone(403, admin=200, outsider=404)
+    ),
+    Case("POST", "/api/mail/deliveries/{mail_delivery}/retry", everyone(404)),
+    Case("GET", "/api/documents/{doc}/mail-deliveries", everyone(404, specialist=200, head=200)),
+    Case("GET", "/api/me/mail-preferences", everyone(200)),
+    Case("PUT", "/api/me/mail-preferences", everyone(200), "json:mail_preferences"),
+    Case("GET", "/api/mail/sink", everyone(403, admin=404)),
+    Case("GET", "/api/mail/sink/{sink_message}", everyone(403, admin=404)),
+    Case("GET", "/api/mail/links/{link_token}/files/{file}", everyone(404)),
     # -- webhooks: the agency's admins only --
     Case("GET", "/api/webhooks?organisation_id={org}", everyone(403, admin=200, outsider=404)),
     Case("POST", "/api/webhooks", everyone(403, admin=201, outsider=404), "json:webhook"),
@@ -667,6 +688,7 @@ def _body(kind: str, world, objects) -> dict[str, Any]:
             "events": ["document.issued"],
         },
         "webhook_patch": {"events": ["document.issued", "document.signed"]},
+        "mail_preferences": {"always_kinds": ["step.sign"], "digest": False},
         "event": {
             "organisation_id": world.org_a,
             "title": "Tiếp công dân định kỳ",

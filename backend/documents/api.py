@@ -10,7 +10,7 @@ from backend.core.api import Blueprint
 from backend.core.http import if_match_header, send_stored_file
 from backend.core.idempotency import idempotent
 
-from . import service
+from . import conversions, service
 from .models import Document
 from .schemas import (
     DocumentDetailSchema,
@@ -28,12 +28,26 @@ from .schemas import (
 blp = Blueprint("documents", __name__, url_prefix="/api", description="Documents and files")
 
 
+class _File:
+    """A file and, for an office file, where its conversion to PDF stands."""
+
+    def __init__(self, file: Any, job: Any) -> None:
+        self._file = file
+        self.conversion = conversions.view(job)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+
 class _Detail:
     """A document with the files of its current version, for DocumentDetailSchema."""
 
     def __init__(self, document: Document) -> None:
         self._document = document
-        self.files = service.current_files(document)
+        files = service.current_files(document)
+        jobs = conversions.jobs_for(files)
+        self.files = [_File(f, jobs.get(f.id)) for f in files]
+        self.conversion = conversions.main_state(files, jobs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._document, name)
@@ -64,7 +78,8 @@ class Documents(MethodView):
     @blp.arguments(DocumentUploadSchema, location="multipart")
     @blp.response(201, DocumentDetailSchema)
     def post(self, meta: dict):
-        """Upload a document: main PDF + attachments + metadata (multipart)"""
+        """Upload a document: main PDF (or a Word .docx/.odt, converted to PDF by the
+        worker) + attachments + metadata (multipart)"""
         main, attachments = _uploads(meta)
         document = service.create_document(current_user(), meta, main, attachments)
         return _Detail(document), {

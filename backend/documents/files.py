@@ -1,6 +1,7 @@
-"""Checking uploaded files before anything is stored: real PDFs only for the main file —
-complete, not damaged, not encrypted, not a decompression bomb — within the size limit;
-attachments may also be office documents."""
+"""Checking uploaded files before anything is stored: real PDFs — complete, not damaged,
+not encrypted, not a decompression bomb — within the size limit; the main file may also
+be a Word/OpenDocument text and attachments office documents, which must pass
+backend.conversion.checks (the worker converts them); progress reports may be photos."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from backend.conversion.checks import CONTENT_TYPES, MACRO_EXTENSIONS, WORD, OfficeProblem
+from backend.conversion.checks import check_office as _check_office
 from backend.core import sandbox
 from backend.core.errors import ApiError
 
@@ -17,16 +20,8 @@ from . import pdfwork
 PDF = "application/pdf"
 CHECK_MEMORY_MB = 400
 CHECK_SECONDS = 10.0
-# Attachments that are not PDFs: recognised by their magic bytes and extension.
-OFFICE_TYPES = {
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ".odt": "application/vnd.oasis.opendocument.text",
-    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
-    ".doc": "application/msword",
-    ".xls": "application/vnd.ms-excel",
-}
+# Office files are checked by backend.conversion.checks (package, macros, password, bombs).
+OFFICE_TYPES = CONTENT_TYPES
 # Photos (progress reports from the field): recognised by their magic bytes.
 IMAGE_TYPES = {
     "image/jpeg": lambda h: h.startswith(b"\xff\xd8\xff"),
@@ -34,8 +29,6 @@ IMAGE_TYPES = {
     "image/webp": lambda h: h[:4] == b"RIFF" and h[8:12] == b"WEBP",
     "image/heic": lambda h: h[4:8] == b"ftyp" and h[8:12] in (b"heic", b"heix", b"mif1"),
 }
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 class ServerBusy(ApiError):
@@ -91,8 +84,18 @@ def check_pdf(path: Path, head: bytes) -> int:
 
 
 def check_file(
-    path: Path, head: bytes, filename: str, *, pdf_only: bool, images: bool = False
+    path: Path,
+    head: bytes,
+    filename: str,
+    *,
+    pdf_only: bool,
+    word_only: bool = False,
+    images: bool = False,
+    max_unzipped: int = 200 * 1024 * 1024,
 ) -> CheckedFile:
+    """A PDF, an office file that passed its checks, or (``images``: progress reports) a
+    photo. ``word_only``: the main file of a draft, which may be a Word/OpenDocument text
+    converted to PDF by the worker."""
     if not head:
         raise FileProblem("empty-file", "The file is empty.")
     if pdf_only or b"%PDF-" in head[:1024] or filename.lower().endswith(".pdf"):
@@ -102,12 +105,15 @@ def check_file(
             if matches(head):
                 return CheckedFile(content_type, None)
     suffix = Path(filename).suffix.lower()
-    content_type = OFFICE_TYPES.get(suffix)
-    magic_ok = head.startswith(OLE_MAGIC if suffix in {".doc", ".xls"} else ZIP_MAGIC)
-    if content_type is None or not magic_ok:
+    if word_only and suffix not in WORD | MACRO_EXTENSIONS:
         raise FileProblem(
             "file-type-not-allowed",
-            "Attachments must be PDF or office documents (docx, xlsx, pptx, odt, ods, doc, xls)"
-            + (" or photos (JPEG, PNG, WebP, HEIC)." if images else "."),
+            "The main file must be a PDF or a Word/OpenDocument text (.docx, .odt).",
         )
-    return CheckedFile(content_type, None)
+    try:
+        return CheckedFile(_check_office(path, filename, max_unzipped=max_unzipped), None)
+    except OfficeProblem as problem:
+        detail = problem.detail
+        if images and problem.code == "file-type-not-allowed":
+            detail = detail.rstrip(".") + " or photos (JPEG, PNG, WebP, HEIC)."
+        raise FileProblem(problem.code, detail) from problem

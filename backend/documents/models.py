@@ -166,13 +166,19 @@ class DocumentFile(Base):
     version_id: Mapped[int] = mapped_column(
         ForeignKey("document_versions.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[str] = mapped_column(String(16))  # main | attachment
+    # main (the PDF that is reviewed and signed) | attachment | source (the Word/ODF file
+    # a main PDF is converted from: the draft's editable original)
+    kind: Mapped[str] = mapped_column(String(16))
     position: Mapped[int] = mapped_column(Integer, default=0)
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100), default="application/pdf")
     blob_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     page_count: Mapped[int | None] = mapped_column(Integer)
+    # a PDF made by the converter from this version's office file (main or attachment)
+    source_file_id: Mapped[int | None] = mapped_column(
+        ForeignKey("document_files.id", ondelete="SET NULL")
+    )
 
     version: Mapped[DocumentVersion] = relationship(back_populates="files")
 

@@ -35,7 +35,9 @@ class DocumentMetaSchema(Schema):
 
 
 class DocumentFilesSchema(Schema):
-    file = Upload(required=True, metadata={"description": "the main PDF"})
+    file = Upload(
+        required=True, metadata={"description": "the main PDF, or a Word draft (.docx, .odt)"}
+    )
     attachments = fields.List(Upload(), load_default=list)
 
 
@@ -72,14 +74,38 @@ class ParticipantSchema(Schema):
     created_at = VNDateTime()
 
 
+class ConversionSchema(Schema):
+    state = fields.String(
+        metadata={"description": "pending | running (đang chuyển đổi) | done | failed"}
+    )
+    code = fields.String(allow_none=True, metadata={"description": "why it failed"})
+    reason = fields.String(allow_none=True)
+    reason_vi = fields.String(allow_none=True)
+    pdf_file_id = fields.Integer(allow_none=True, metadata={"description": "the PDF made"})
+
+
 class FileSchema(Schema):
     id = Integer()
-    kind = fields.String()
+    kind = fields.String(
+        metadata={
+            "description": "main (the PDF reviewed and signed) | attachment | source (the "
+            "Word/ODF original a main PDF is converted from)"
+        }
+    )
     filename = fields.String()
     content_type = fields.String()
     size = Integer()
     sha256 = fields.String(attribute="blob_sha256")
     page_count = Integer(allow_none=True)
+    source_file_id = Integer(
+        allow_none=True, metadata={"description": "this PDF was converted from that file"}
+    )
+    conversion = fields.Nested(
+        ConversionSchema,
+        allow_none=True,
+        dump_default=None,
+        metadata={"description": "office files"},
+    )
 
 
 class VersionSchema(Schema):
@@ -131,6 +157,11 @@ class DocumentSchema(Schema):
 
 class DocumentDetailSchema(DocumentSchema):
     files = fields.List(fields.Nested(FileSchema))
+    conversion = fields.Nested(
+        ConversionSchema,
+        allow_none=True,
+        metadata={"description": "a Word draft's PDF: being made, made, or why it failed"},
+    )
     participants = fields.List(fields.Nested(ParticipantSchema))
 
 

@@ -27,7 +27,7 @@ from backend.org.models import Membership, Role, User
 from backend.search.index import store_blob_text
 from backend.search.models import BlobText
 
-from . import pages
+from . import conversions, pages
 from .files import FileProblem, ServerBusy, check_file, clean_filename
 from .models import (
     URGENCY_RANK,
@@ -195,10 +195,16 @@ def _stage_files(
                 stored.temp_path,
                 stored.head(),
                 filename,
-                pdf_only=(kind == "main"),
+                pdf_only=False,
+                word_only=(kind == "main"),
                 images=images,
+                max_unzipped=current_app.extensions["settings"].conversion_max_unzipped_mb
+                * 1024
+                * 1024,
             )
             entry.content_type, entry.page_count = checked.content_type, checked.page_count
+            if kind == "main" and checked.content_type != "application/pdf":
+                entry.kind = "source"  # a Word draft: the worker makes its PDF (conversions)
     except BaseException as exc:
         for entry in staged:
             entry.staged.discard()
@@ -255,6 +261,7 @@ def _write_version(
     s.flush()
     s.refresh(version)
     enqueue_text_extraction(staged)
+    conversions.request_for(document, version, version.files)
     return version
 
 
@@ -294,6 +301,11 @@ def create_document(
         raise Forbidden("Only the clerk (văn thư) registers incoming documents.")
     doc_type = org_service.get_document_type(meta["document_type_id"])
     staged = _stage_files(main, attachments)
+    if direction == Direction.INCOMING and staged[0].kind == "source":
+        for entry in staged:
+            entry.staged.discard()
+        detail = "An incoming document is registered as the PDF it arrived as, not a Word file."
+        raise ValidationFailed(detail, {"file": [detail]}, code="not-pdf")
     with atomic() as s:
         document = Document(
             organisation_id=membership.organisation_id,
@@ -503,22 +515,26 @@ def add_signed_version(
     )
     s.add(version)
     s.flush()
+    copies: dict[int, DocumentFile] = {}
     for f in current:
         ref = stored.get(f.id)
         if ref is not None and f.blob_sha256 in texts:
             store_blob_text(s, ref.sha256, texts[f.blob_sha256])
-        s.add(
-            DocumentFile(
-                version_id=version.id,
-                kind=f.kind,
-                position=f.position,
-                filename=f.filename,
-                content_type=f.content_type,
-                blob_sha256=ref.sha256 if ref else f.blob_sha256,
-                size=ref.size if ref else f.size,
-                page_count=(page_count or f.page_count) if f.kind == "main" else f.page_count,
-            )
+        copies[f.id] = DocumentFile(
+            version_id=version.id,
+            kind=f.kind,
+            position=f.position,
+            filename=f.filename,
+            content_type=f.content_type,
+            blob_sha256=ref.sha256 if ref else f.blob_sha256,
+            size=ref.size if ref else f.size,
+            page_count=(page_count or f.page_count) if f.kind == "main" else f.page_count,
         )
+        s.add(copies[f.id])
+    s.flush()
+    for f in current:  # a converted PDF still names its original, in the new version
+        if f.source_file_id in copies:
+            copies[f.id].source_file_id = copies[f.source_file_id].id
     document.current_version = number
     document.updated_at = utcnow()
     s.flush()

@@ -104,6 +104,11 @@ DEMO_USERS = [
 ]
 
 
+def demo_email(username: str) -> str:
+    """A reserved domain (RFC 2606): demo mail can only ever reach the local sink."""
+    return f"{username}@nghean.example"
+
+
 def seed_demo(password: str) -> list[DemoUser]:
     """Create the demo agency, its units and users if missing. Idempotent."""
     from backend.auth.service import hash_password
@@ -125,13 +130,16 @@ def seed_demo(password: str) -> list[DemoUser]:
                 units[abbr] = Unit(organisation_id=org.id, name=unit_name, abbreviation=abbr)
                 s.add(units[abbr])
         s.flush()
-        existing = set(s.scalars(select(User.username)))
+        existing = {u.username: u for u in s.scalars(select(User))}
         for demo in DEMO_USERS:
             if demo.username in existing:
+                user = existing[demo.username]
+                user.email = user.email or demo_email(demo.username)  # seeded before e-mail
                 continue
             user = User(
                 username=demo.username,
                 full_name=demo.full_name,
+                email=demo_email(demo.username),
                 password_hash=hash_password(password),
             )
             s.add(user)

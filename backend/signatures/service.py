@@ -49,6 +49,7 @@ from backend.core.errors import (
     wait_minutes,
 )
 from backend.core.timeutil import utcnow
+from backend.documents import conversions
 from backend.documents import service as documents
 from backend.documents.models import Document
 from backend.notifications import service as notifications
@@ -1190,28 +1191,19 @@ def _issue_stamps(pdf: bytes, number_symbol: str, issued_at: datetime) -> list[S
     return stamps
 
 
-def _refuse_office_attachments(files: list[Any]) -> None:
-    office = [f.filename for f in files if f.kind == "attachment" and f.content_type != PDF]
-    if office:
-        names = ", ".join(f"“{name}”" for name in office)
-        raise Conflict(
-            f"The attachment(s) {names} are not PDF files and cannot carry the agency's "
-            "digital signature (Nghị định 30 signs every attachment). Return the document so "
-            "the drafter replaces them with PDF versions, then issue it again.",
-            code="attachment-not-pdf",
-        )
-
-
 def seal_at_issue(actor: User, document: Document, number_symbol: str, issued_at: datetime) -> None:
     """Văn thư ban hành: write the number and date over the draft's blanks and apply
     the agency seal, overlapping the left third of the leader's signature, in one
     incremental revision (the leader's signature stays valid); the seal locks the
     document, so nothing that the pages show can change afterwards. Every attachment gets
-    the agency's signature too (top right of page 1, number/symbol and time). One provider
-    call for all of them. Runs inside the issue transaction with the document locked."""
+    the agency's signature too (top right of page 1, number/symbol and time) — an office
+    attachment through its PDF copy made by the converter, the original staying attached
+    unsigned. One provider call for all of them. Runs inside the issue transaction with
+    the document locked."""
     credential_row = _usable(_active_credential(document.organisation_id, None), "the agency seal")
     current = documents.current_files(document)
-    _refuse_office_attachments(current)
+    # office attachments are signed through their PDF copies (409 while one is missing)
+    attachments = conversions.require_attachment_pdfs(document, current)
     main = next(f for f in current if f.kind == "main")
     store = documents.blob_store()
     pdf = store.path(main.blob_sha256).read_bytes()
@@ -1230,7 +1222,6 @@ def seal_at_issue(actor: User, document: Document, number_symbol: str, issued_at
     assert org is not None
     level = Level(org.signature_level)
     credential = runtime.credential_of(credential_row)
-    attachments = [f for f in current if f.kind == "attachment"]
     try:
         prepared = [
             pades.prepare(

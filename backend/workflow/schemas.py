@@ -125,9 +125,23 @@ class ForwardSchema(Schema):
     comment = fields.String(load_default="", validate=validate.Length(max=4000))
 
 
+class EmailRecipientSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
 class IssueSchema(Schema):
     recipients = fields.String(
         load_default="", validate=validate.Length(max=4000), metadata={"description": "nơi nhận"}
+    )
+    email_recipients = fields.List(
+        fields.Nested(EmailRecipientSchema),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={
+            "description": "recipients without an exchange endpoint, reached by official "
+            "e-mail: the signed PDFs attached (or an expiring download link)"
+        },
     )
     copies = Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
     note = fields.String(load_default="", validate=validate.Length(max=2000))

@@ -9,7 +9,7 @@ chain, and the next actors get their notifications.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g, has_request_context
@@ -21,6 +21,7 @@ from backend.core.db import atomic, session
 from backend.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.core.http import check_if_match
 from backend.core.timeutil import utcnow
+from backend.documents import conversions
 from backend.documents import service as documents
 from backend.documents.models import (
     Direction,
@@ -28,6 +29,7 @@ from backend.documents.models import (
     DocumentStatus,
     ParticipantRole,
 )
+from backend.mail import issuing
 from backend.notifications import service as notifications
 from backend.org import service as org_service
 from backend.org.models import Delegation, DocumentType, Role, Unit, User
@@ -625,6 +627,8 @@ def submit(actor: User, document_id: int, if_match: str | None, comment: str = "
         if ParticipantRole.DRAFTER not in documents.roles_of(actor, document):
             raise Forbidden("Only the drafter submits the document.")
         _check_transition("submit", document)
+        # a Word draft goes on its way once its PDF is made (409 while converting/failed)
+        conversions.require_main_pdf(document, documents.current_files(document))
         steps = route_steps(document.id)
         if not steps:
             raise Conflict(
@@ -904,6 +908,8 @@ class IssueDetails:
     recipients: str
     copies: int | None
     note: str
+    # recipients reached by official e-mail (no exchange endpoint): name + address
+    email_recipients: list[dict[str, str]] = field(default_factory=list)
 
 
 def issue(actor: User, document_id: int, if_match: str | None, details: IssueDetails) -> Document:
@@ -912,11 +918,13 @@ def issue(actor: User, document_id: int, if_match: str | None, details: IssueDet
         document = _load(actor, document_id, if_match, "issue")
         acting = _acting_assignment(actor, document, "issue")
         signer = _signer_name(document)
+        by_mail = [issuing.EmailRecipient(r["name"], r["email"]) for r in details.email_recipients]
+        issuing.check_recipients(document, by_mail)  # before a number is spent
         entry = registers.register_outgoing(
             document,
             actor,
             signer_name=signer,
-            recipients=details.recipients,
+            recipients=issuing.register_text(details.recipients, by_mail),
             copies=details.copies,
             note=details.note,
         )
@@ -926,6 +934,8 @@ def issue(actor: User, document_id: int, if_match: str | None, details: IssueDet
             from backend.signatures import service as signatures
 
             signatures.seal_at_issue(actor, document, entry.number_symbol, entry.registered_at)
+        # the signed PDFs to the e-mail recipients, written with the issue (the outbox)
+        issuing.send_issued(actor, document, by_mail, entry.number_symbol)
         _complete_assignment(actor, document, acting, AssignmentStatus.APPROVED)
         acting.step.status = StepStatus.DONE
         acting.step.completed_at = utcnow()

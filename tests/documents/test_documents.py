@@ -306,7 +306,7 @@ def test_pages_are_served_as_images_sized_for_the_phone(client, world):
     from PIL import Image
 
     created = upload_document(
-        client, world["specialist"], pdf=make_pdf(3), attachments=[(b"PK\x03\x04 docx", "a.docx")]
+        client, world["specialist"], pdf=make_pdf(3), attachments=[(_docx(), "a.docx")]
     ).json
     main = next(f for f in created["files"] if f["kind"] == "main")
     url = f"/api/documents/{created['id']}/files/{main['id']}/pages"

@@ -94,6 +94,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "REDIS_URL": "",
         "WEB_CONCURRENCY": "1",
         "DEV_PKI_PORT": str(_free_port()),
+        "MAIL_SINK_PORT": str(_free_port()),  # the worker's development mail sink
+        "CONVERTERS": "1",  # one LibreOffice for the demo's Word drafts
         # every test signs people in, from one address: the limits are tested elsewhere
         "LOGIN_RATE_LIMIT_IP": "1000 per minute",
         "LOGIN_RATE_LIMIT_ACCOUNT": "1000 per minute",

@@ -83,6 +83,8 @@ def installation(tmp_path: Path) -> Iterator[Installation]:
         "TRINHKY_ENV": "development",
         "SECRET_KEY": secret,
         "DEV_PKI_PORT": str(port),
+        "MAIL_SINK_PORT": str(_free_port()),  # the worker's development mail sink
+        "CONVERTERS": "1",
         "REDIS_URL": "",
         "LOG_JSON": "0",
         "SIGNING_LEASE_SECONDS": str(LEASE_SECONDS),

@@ -1,7 +1,8 @@
 """Issuing through the API: every attachment gets the agency's signature (top right of
-page 1, number/symbol and ISO 8601 time), an office attachment stops the issue with a
-reason and changes nothing, the phone's page images show the signatures, and archive
-timestamps are renewed by the worker before their TSA certificate expires."""
+page 1, number/symbol and ISO 8601 time), an office attachment not yet converted to PDF
+stops the issue with a reason and changes nothing, the phone's page images show the
+signatures, and archive timestamps are renewed by the worker before their TSA
+certificate expires."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pypdfium2.raw as pdfium_raw
 from PIL import Image
 from pypdf import PdfReader
 
+from backend.conversion.templates import letter_docx
 from backend.core.timeutil import utcnow
 from signing import placement
 from signing.samples import decision
@@ -116,19 +118,23 @@ def test_issuing_signs_every_attachment_and_locks_the_document(
     assert seal["/Lock"]["/Action"] == "/All" and seal["/Lock"]["/P"] == 1
 
 
-def test_an_office_attachment_stops_the_issue_and_changes_nothing(app, client, world, signing_env):
+def test_an_office_attachment_not_yet_converted_stops_the_issue_and_changes_nothing(
+    app, client, world, signing_env
+):
+    """Office attachments are signed through their PDF copies (tests/conversion); while a
+    copy is still being made the issue waits, and nothing changes (no number is spent)."""
     leader, clerk = world["leader"], world["clerk"]
-    docx = b"PK\x03\x04" + b"\x00" * 200  # what an upload of a .docx starts with
+    docx = letter_docx(leader.full_name, "kế hoạch chuyển đổi số")
     document = _route_to_leader(
         client, world, decision(leader.full_name), attachments=[(docx, "ke-hoach.docx")]
     )
+    app.extensions["queue"].flush()  # the worker has not converted it yet
     _sign_and_wait(app, client, leader, document)
     entries, before = count_rows(app, "register_entries"), _files(client, clerk, document)
     refused = act(client, clerk, document, "issue", recipients="Các sở")
     assert refused.status_code == 409, refused.json
-    assert refused.json["code"] == "attachment-not-pdf"
+    assert refused.json["code"] == "conversion-pending"
     assert "ke-hoach.docx" in refused.json["detail"] and "PDF" in refused.json["detail"]
-    assert "Return the document" in refused.json["detail"]  # what the clerk can do
     doc = client.get(f"/api/documents/{document}", headers=clerk.headers).json
     assert doc["status"] == "signed" and doc["number_symbol"] is None
     assert count_rows(app, "register_entries") == entries  # no number spent

@@ -5,7 +5,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, downloadFile, load, newKey, request } from "../api.js";
 import { E } from "../endpoints.js";
-import { addProblemCodes, fmtDate, fmtDateTime, problemText, t } from "../i18n.js";
+import { addProblemCodes, fmtDate, fmtDateTime, getLang, problemText, t } from "../i18n.js";
 import { enqueue, QUEUEABLE } from "../queue.js";
 import { waitingSteps } from "../store.js";
 import { ErrorBox, Icon, navigate, OverdueMark, Sheet, Spinner, toast, UrgencyMark } from "../ui.jsx";
@@ -82,6 +82,14 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
     return () => (live = false);
   }, [id, assignable, tick]);
 
+  // while the server converts a Word draft, look again every few seconds
+  const waitingForPdf = ["pending", "running"].includes(doc?.conversion?.state);
+  useEffect(() => {
+    if (!waitingForPdf) return;
+    const timer = setTimeout(() => setTick((n) => n + 1), 3000);
+    return () => clearTimeout(timer);
+  }, [waitingForPdf, tick]);
+
   if (error && !doc) return <ErrorBox text={error} onRetry={() => setTick(tick + 1)} />;
   // shown once what the first screen shows is there (the sender comes from the timeline,
   // the decision bar from the route): nothing moves afterwards
@@ -94,7 +102,9 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
   const pending = mine.filter((x) => x.state === "pending");
   const acting = ["in_review", "signed"].includes(doc.status);
   const canDecide = Boolean(myStep) && acting && pending.length === 0;
-  const mainFile = doc.files?.find((f) => f.kind === "main") || doc.files?.[0];
+  // a Word draft has no main PDF while the server converts it (doc.conversion)
+  const mainFile = doc.files?.find((f) => f.kind === "main") || (doc.conversion ? null : doc.files?.[0]);
+  const converting = !mainFile && ["pending", "running"].includes(doc.conversion?.state);
   const attachments = (doc.files || []).filter((f) => f !== mainFile);
   const drafter = timeline?.find((e) => e.kind === "version")?.actor || doc.created_by;
   const iDrafted = (doc.participants || []).some((p) => p.user_id === me?.id && p.role === "drafter");
@@ -210,6 +220,14 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
         <dt>{t("urgency")}</dt>
         <dd class={doc.urgency && doc.urgency !== "normal" ? "text-urgent" : ""}>{t(`urgency_${doc.urgency || "normal"}`)}</dd>
       </dl>
+
+      {!mainFile && doc.conversion && (
+        <p class={`notice${converting ? "" : " text-urgent"}`} role="status">
+          {converting
+            ? t("converting")
+            : t("conversionFailed", { reason: (getLang() === "vi" && doc.conversion.reason_vi) || doc.conversion.reason || "" })}
+        </p>
+      )}
 
       {mainFile && (
         <section aria-labelledby="pages-title">

@@ -1,0 +1,1 @@
+"""The leaders\x27 and heads\x27 morning digest by e-mail."""
