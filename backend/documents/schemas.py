@@ -81,7 +81,7 @@ class ConversionSchema(Schema):
     code = fields.String(allow_none=True, metadata={"description": "why it failed"})
     reason = fields.String(allow_none=True)
     reason_vi = fields.String(allow_none=True)
-    pdf_file_id = fields.Integer(allow_none=True, metadata={"description": "the PDF made"})
+    pdf_file_id = Integer(allow_none=True, metadata={"description": "the PDF made"})
 
 
 class FileSchema(Schema):

@@ -3,25 +3,25 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from backend.core.pagination import PageArgsSchema
-from backend.core.schemas import PageSchema, VNDateTime
+from backend.core.schemas import Integer, PageSchema, VNDateTime
 
 STATES = ["pending", "sending", "sent", "failed"]
 
 
 class MailDeliveryListArgsSchema(PageArgsSchema):
-    organisation_id = fields.Integer(required=True)
+    organisation_id = Integer(required=True)
     state = fields.String(load_default=None, validate=validate.OneOf(STATES))
 
 
 class MailDeliverySchema(Schema):
-    id = fields.Integer()
+    id = Integer()
     kind = fields.String(attribute="message.kind")
     subject = fields.String(attribute="message.subject")
-    document_id = fields.Integer(attribute="message.document_id", allow_none=True)
+    document_id = Integer(attribute="message.document_id", allow_none=True)
     address = fields.String()
     display_name = fields.String()
     state = fields.String(metadata={"description": "pending | sending | sent | failed"})
-    attempts = fields.Integer()
+    attempts = Integer()
     next_attempt_at = VNDateTime(allow_none=True)
     last_error = fields.String(metadata={"description": "the server's last answer"})
     created_at = VNDateTime()
@@ -35,12 +35,12 @@ class MailDeliveryPageSchema(PageSchema):
 class DocumentMailDeliverySchema(Schema):
     """One recipient of an issued document reached by e-mail (its status line)."""
 
-    id = fields.Integer()
+    id = Integer()
     channel = fields.Constant("email")
     recipient = fields.String(attribute="display_name")
     address = fields.String()
     state = fields.String(metadata={"description": "pending | sending | sent | failed"})
-    attempts = fields.Integer()
+    attempts = Integer()
     last_error = fields.String()
     sent_at = VNDateTime(allow_none=True)
     delivered_as = fields.Function(
@@ -58,7 +58,7 @@ class MailPreferencesSchema(Schema):
 
 
 class SinkListArgsSchema(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    limit = Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 class SinkMessageSchema(Schema):
@@ -68,13 +68,13 @@ class SinkMessageSchema(Schema):
     to = fields.String()
     subject = fields.String()
     date = fields.String()
-    size = fields.Integer()
+    size = Integer()
 
 
 class SinkAttachmentSchema(Schema):
     filename = fields.String(allow_none=True)
     content_type = fields.String()
-    size = fields.Integer()
+    size = Integer()
 
 
 class SinkMessageDetailSchema(SinkMessageSchema):

@@ -54,7 +54,8 @@ def test_the_morning_digest(app, client, world, smtp_server, frozen_clock, monke
     assert str(head_mail["Subject"]) == "Trình Ký: tổng hợp công việc ngày 07/12/2026"
     head = digests["head@nghean.example"]
     hoa_toc = head.index("Chờ anh/chị xử lý — Hỏa tốc (1)")
-    normal = head.index("Chờ anh/chị xử lý — Thường (1)")
+    # the kiểm kê draft, and the incoming document the unit was assigned (issue 14)
+    normal = head.index("Chờ anh/chị xử lý — Thường (2)")
     assert hoa_toc < normal  # most urgent first
     assert head.index("ứng phó bão số 9") < normal < head.index("kiểm kê")
     assert f"{APP}/documents/{urgent}" in head and f"{APP}/documents/{due_today}" in head
