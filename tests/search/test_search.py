@@ -10,7 +10,14 @@ from sqlalchemy import text
 
 from backend.core.db import atomic
 from signing.samples import draft
-from tests.conftest import act, count_rows, set_route, standard_route, upload_document
+from tests.conftest import (
+    act,
+    count_rows,
+    document_type_id,
+    set_route,
+    standard_route,
+    upload_document,
+)
 
 
 @pytest.fixture(autouse=True, params=["window", "index"])
@@ -255,3 +262,38 @@ def test_reindex_command_backfills(app, client, world):
     assert result.exit_code == 0 and "1 documents" in result.output
     assert ids(client, specialist, "cai cach hanh chinh") == [doc]
     assert count_rows(app, "blob_texts") == 1  # extracted again from the stored PDF
+
+
+def test_filters_type_direction_year_unit(client, world, frozen_clock):
+    """The search screen's filters narrow what the words found: type, direction, the year
+    the document entered (Vietnam time) and the drafting unit."""
+    specialist, clerk = world["specialist"], world["clerk"]
+    # 31 December 2025, 20:00 in Hà Nội is still 2025 there (13:00 UTC)
+    frozen_clock(datetime(2025, 12, 31, 13, 0, tzinfo=UTC))
+    old = upload(client, specialist, "Kế hoạch cải cách hành chính năm 2025")
+    frozen_clock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    letter = upload(client, specialist, "Kế hoạch cải cách hành chính năm 2026")
+    decision_type = document_type_id(client, specialist, "quyet-dinh")
+    decision = upload(
+        client,
+        specialist,
+        "Quyết định ban hành kế hoạch cải cách hành chính",
+        document_type_id=decision_type,
+    )
+    incoming = upload(client, clerk, "Kế hoạch cải cách hành chính của Bộ", direction="incoming")
+    q = "cai cach hanh chinh"
+    assert set(ids(client, specialist, q)) == {old, letter, decision}
+    assert ids(client, specialist, q, document_type_id=decision_type) == [decision]
+    assert set(ids(client, specialist, q, year=2026)) == {letter, decision}
+    assert ids(client, specialist, q, year=2025) == [old]
+    assert set(ids(client, specialist, q, unit_id=world.units["A.KT"])) == {old, letter, decision}
+    assert ids(client, specialist, q, unit_id=world.units["A.VX"]) == []
+    assert ids(client, specialist, q, direction="incoming") == []
+    assert ids(client, clerk, q, direction="incoming") == [incoming]
+    assert ids(client, clerk, q, direction="outgoing") == []
+    bad = client.get(
+        "/api/search",
+        query_string={"q": q, "direction": "sideways", "year": 1800},
+        headers=specialist.headers,
+    )
+    assert bad.status_code == 422 and {"direction", "year"} <= set(bad.json["errors"])
