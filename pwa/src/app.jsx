@@ -13,7 +13,7 @@ import { listQueue, onQueueChange, replayQueue } from "./queue.js";
 import { may, rolesOf } from "./roles.js";
 import { Inbox } from "./screens/Inbox.jsx";
 import { Login } from "./screens/Login.jsx";
-import { Icon, Link, navigate, Toasts, useLocation, useMedia } from "./ui.jsx";
+import { ErrorBox, Icon, Link, navigate, Toasts, useLocation, useMedia } from "./ui.jsx";
 
 const DocumentView = lazy(() => import("./screens/DocumentView.jsx"), "DocumentView");
 const Notifications = lazy(() => import("./screens/Notifications.jsx"), "Notifications");
@@ -84,6 +84,13 @@ const LISTS = {
   "/calendar": Calendar,
   "/admin": AdminMenu,
 };
+/** Screens for some roles only: typed by hand, the others are told so (the server refuses
+ * their calls anyway). */
+const GUARDS = [
+  [/^\/admin/, may.admin],
+  [/^\/(dashboard|reports)/, may.overview],
+  [/^\/calendar\/(new|events\/\d+\/edit)$/, may.keepCalendar],
+];
 /** Lists shown across the whole desk until something is opened (the week's table). */
 const WIDE = new Set(["/calendar"]);
 const ADMIN_AREAS = {
@@ -297,7 +304,8 @@ export function App() {
   const Page = screen.page;
 
   let body;
-  if (Page) body = <Page {...ctx} onAuth={setAuth} search={loc.search} />;
+  if (GUARDS.some(([re, ok]) => re.test(loc.path) && !ok(roles))) body = <ErrorBox text={t("errForbidden")} />;
+  else if (Page) body = <Page {...ctx} onAuth={setAuth} search={loc.search} />;
   else if (desk && !Detail && WIDE.has(screen.list)) body = listPane; // the week as a table, full width
   else if (desk) {
     body = (

@@ -146,16 +146,8 @@ export function EventForm({ id, auth, search }) {
         <label for="ev-title">{t("eventTitle")}</label>
         <textarea id="ev-title" rows={2} maxLength={500} value={v.title} onInput={set("title")} aria-invalid={Boolean(errors.title)} aria-describedby="ev-title-err" required />
         <p id="ev-title-err" class="form-error">{errors.title}</p>
-        <div class="form-row">
-          <div>
-            <label for="ev-date">{t("eventDate")}</label>
-            <input id="ev-date" type="date" value={v.date} onInput={set("date")} required />
-          </div>
-          <div>
-            <label for="ev-end-date">{t("eventEndDate")}</label>
-            <input id="ev-end-date" type="date" value={v.endDate} min={v.date} onInput={set("endDate")} />
-          </div>
-        </div>
+        <label for="ev-date">{t("eventDate")}</label>
+        <input id="ev-date" type="date" value={v.date} onInput={set("date")} required />
         <div class="form-row">
           <div>
             <label for="ev-start">{t("eventStart")}</label>
@@ -167,6 +159,8 @@ export function EventForm({ id, auth, search }) {
           </div>
         </div>
         <p id="ev-end-err" class="form-error">{errors.end}</p>
+        <label for="ev-end-date">{t("eventEndDate")}</label>
+        <input id="ev-end-date" type="date" value={v.endDate} min={v.date} onInput={set("endDate")} />
         <label for="ev-place">{t("eventPlace")}</label>
         <input id="ev-place" maxLength={255} value={v.place} onInput={set("place")} />
         <label for="ev-chair">{t("eventChair")}</label>
