@@ -106,7 +106,7 @@ export function EventForm({ id, auth, search }) {
     <section class="screen">
       <h1>{editing ? t("editEvent") : t("newEvent")}</h1>
       {conflict && (
-        <div class="conflict-box" role="alert">
+        <div class="conflict-box" role="alert" tabIndex={-1} ref={(el) => el?.focus()}>
           <h2>{t("conflictTitle")}</h2>
           <p>
             {t("conflictText", {

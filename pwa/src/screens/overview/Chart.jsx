@@ -26,14 +26,15 @@ export function UnitChart({ rows, from, to, id }) {
             let x = 0;
             return (
               <li key={r.unit_id}>
-                <Link
-                  href={drillHref({ unit: r.unit_id, from, to, name: r.unit_name })}
-                  class="bar-link"
-                  aria-label={t("chartBarLabel", { unit: r.unit_name, received: r.received, detail })}
-                >
-                  <span class="bar-head" aria-hidden="true">
-                    <span class="bar-name">{r.unit_name}</span>
-                    <span class="bar-total">{r.received}</span>
+                <Link href={drillHref({ unit: r.unit_id, from, to, name: r.unit_name })} class="bar-link">
+                  <span class="bar-head">
+                    <span class="bar-name">
+                      {r.unit_name}
+                      <span class="visually-hidden"> {t("chartBarText", { received: r.received, detail })}</span>
+                    </span>
+                    <span class="bar-total" aria-hidden="true">
+                      {r.received}
+                    </span>
                   </span>
                   <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false">
                     <rect class="bar-track" x="0" y="0" width="100" height="10" />

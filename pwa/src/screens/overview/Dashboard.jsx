@@ -37,6 +37,8 @@ export function Dashboard({ counts, roles, desk, dataTick }) {
   }, [tick, dataTick]);
 
   if (error && !board) return <ErrorBox text={error} onRetry={() => setTick(tick + 1)} />;
+  // shown once everything is there: nothing moves afterwards
+  if (!board || !report || waiting === null) return <Spinner />;
   const c = counts || {};
   const tiles = [
     { key: "waitingAll", n: c.waiting, href: "/" },
