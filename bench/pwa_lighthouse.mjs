@@ -1,6 +1,7 @@
 // Lighthouse on the PWA, signed in, on a phone (mobile form factor, default simulated
-// throttling = slow 4G, 4x CPU slowdown): a leader's inbox and a document view, a
-// specialist's new-draft form, a head's assignments list. Run by bench/pwa_lighthouse.sh,
+// throttling = slow 4G, 4x CPU slowdown): a leader's inbox, a document view, her
+// dashboard, the work calendar and the search (with results), a specialist's new-draft
+// form, a head's assignments list. Run by bench/pwa_lighthouse.sh,
 // which starts the server and installs lighthouse + chrome-launcher into
 // bench/.lighthouse (this file is resolved from there: see NODE_PATH in the shell script).
 //
@@ -115,6 +116,24 @@ async function assignSomething() {
   return auth;
 }
 await assignSomething();
+
+/** An event of this week's calendar, so the calendar has something to show. */
+async function planSomething() {
+  const clerk = await login("vanthu");
+  const day = new Date(Date.now() + 7 * 3_600_000).toISOString().slice(0, 10);
+  await api("/api/calendar/events", clerk.access_token, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
+    body: JSON.stringify({
+      title: "Giao ban lãnh đạo UBND tỉnh",
+      starts_at: `${day}T08:00:00+07:00`,
+      ends_at: `${day}T10:00:00+07:00`,
+      place: "Phòng họp số 1",
+      participant_ids: [token.user.id],
+    }),
+  });
+}
+await planSomething();
 
 // -- the browser ---------------------------------------------------------------------------
 const chrome = await chromeLauncher.launch({
@@ -239,6 +258,9 @@ try {
     await audit("document", `/documents/${docId}`),
     await audit("new-draft", "/drafts/new", specialist),
     await audit("assignments", "/assignments", head),
+    await audit("dashboard", "/dashboard"),
+    await audit("calendar", "/calendar"),
+    await audit("search", "/search?q=quyet+dinh"),
   ];
 } finally {
   await browser.disconnect();
@@ -292,5 +314,5 @@ if (dist) {
 }
 console.log(`\npage image: document ${docId} page 1 at 390 px @2x`);
 line(pageImageBytes <= 150 * 1024, `${kb(pageImageBytes)} ${pageImageType}  (target ≤ 150 KB)`);
-if (outDir) console.log(`\nreports: ${outDir}/{inbox,document,new-draft,assignments}.json`);
+if (outDir) console.log(`\nreports: ${outDir}/{inbox,document,new-draft,assignments,dashboard,calendar,search}.json`);
 process.exitCode = missed ? 1 : 0;

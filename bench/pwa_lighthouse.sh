@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Lighthouse on the PWA as signed-in phones see it: a leader's inbox and a document view,
-# a specialist's new-draft form, a head's assignments list; mobile form factor, default
+# Lighthouse on the PWA as signed-in phones see it: a leader's inbox, a document view, her
+# dashboard, the work calendar and the search; a specialist's new-draft form, a head's
+# assignments list; mobile form factor, default
 # (simulated) throttling = slow 4G + 4x CPU.
 #
 #   bench/pwa_lighthouse.sh              # exit 1 when a target is missed

@@ -202,6 +202,7 @@ def objects(client, world, trusted_keys) -> dict[str, Any]:
         "event": event,
         "org": world.org_a,
         "user": world["specialist_vx"].id,
+        "unit": world.units["A.VX"],
         "doc": draft["id"],
         "file": draft["files"][0]["id"],
         "secret": secret["id"],
@@ -233,6 +234,12 @@ CASES = [
         "/api/organisations/{org}/units",
         everyone(403, admin=201, outsider=404),
         "json:unit",
+    ),
+    Case(
+        "PATCH",
+        "/api/organisations/{org}/units/{unit}",
+        everyone(403, admin=200, outsider=404),
+        "json:unit_patch",
     ),
     Case("GET", "/api/organisations/{org}/users", everyone(200, outsider=404)),
     Case(
@@ -280,6 +287,11 @@ CASES = [
         everyone(404, specialist=200, head=200),
     ),
     Case("GET", "/api/audit-events?organisation_id={org}", everyone(403, admin=200, outsider=404)),
+    Case(
+        "GET",
+        "/api/audit-events/verify?organisation_id={org}",
+        everyone(403, admin=200, outsider=404),
+    ),
     # -- workflow: the routed document waits for the head of KT --
     Case("GET", "/api/documents/{routed}/route", everyone(404, specialist=200, head=200)),
     Case(
@@ -332,6 +344,7 @@ CASES = [
     Case("DELETE", "/api/route-templates/{template}", everyone(404, leader=204)),
     Case("GET", "/api/me/quick-phrases", everyone(200)),
     Case("POST", "/api/me/quick-phrases", everyone(201), "json:phrase"),
+    Case("PUT", "/api/me/quick-phrases", everyone(200), "json:phrase_order"),
     Case("DELETE", "/api/me/quick-phrases/{phrase}", everyone(404, leader=204)),
     Case("GET", "/api/inbox/waiting", everyone(200)),
     Case("GET", "/api/inbox/submitted", everyone(200)),
@@ -628,6 +641,7 @@ def _body(kind: str, world, objects) -> dict[str, Any]:
             "memberships": [{"role": "specialist", "unit_id": world.units["A.KT"]}],
         },
         "user_patch": {"full_name": "Bùi Quang Huy (đã sửa)"},
+        "unit_patch": {"name": "Phòng Văn hóa và Xã hội"},
         "signing_settings": {"signature_level": "B-T"},
         "credential": {
             "organisation_id": world.org_a,
@@ -673,6 +687,7 @@ def _body(kind: str, world, objects) -> dict[str, Any]:
             "steps": standard_route(world),
         },
         "phrase": {"text": "Nhất trí, trình ký."},
+        "phrase_order": {"texts": ["Đồng ý.", "Nhất trí, trình ký."]},
         "subscription": {
             "endpoint": "https://push.example.test/send/other",
             "keys": SUBSCRIPTION["keys"],

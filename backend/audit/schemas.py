@@ -26,3 +26,17 @@ class AuditArgsSchema(PageArgsSchema):
 
 class AuditPageSchema(PageSchema):
     items = fields.List(fields.Nested(AuditEventSchema))
+
+
+class OrganisationArgsSchema(Schema):
+    organisation_id = fields.Integer(required=True)
+
+
+class VerifyResultSchema(Schema):
+    ok = fields.Boolean(metadata={"description": "every link of the chain holds"})
+    checked = fields.Integer(metadata={"description": "events checked before a break (or all)"})
+    broken_at = fields.Integer(
+        allow_none=True, metadata={"description": "sequence number of the first broken event"}
+    )
+    reason = fields.String(metadata={"description": "what is wrong there (English)"})
+    verified_at = VNDateTime()

@@ -264,12 +264,30 @@ def verify(
     return result
 
 
-def list_events(actor: User, organisation_id: int, *, cursor: str | None, limit: int) -> Page:
-    """The organisation's audit trail, newest first; admins of that organisation only."""
+def _require_admin(actor: User, organisation_id: int) -> None:
     if organisation_id not in actor.organisation_ids:
         raise NotFound("No such organisation.")
     if Role.ADMIN not in actor.roles_in(organisation_id):
         raise Forbidden("Only the organisation's administrators may read its audit trail.")
+
+
+def verify_for(actor: User, organisation_id: int) -> dict[str, Any]:
+    """The chain check for an administrator's screen (the chain is one for the whole
+    installation: an event of any agency breaks it for all)."""
+    _require_admin(actor, organisation_id)
+    result = verify()
+    return {
+        "ok": result.ok,
+        "checked": result.checked,
+        "broken_at": result.broken_at,
+        "reason": result.reason,
+        "verified_at": utcnow(),
+    }
+
+
+def list_events(actor: User, organisation_id: int, *, cursor: str | None, limit: int) -> Page:
+    """The organisation's audit trail, newest first; admins of that organisation only."""
+    _require_admin(actor, organisation_id)
     query = select(AuditEvent).where(AuditEvent.organisation_id == organisation_id)
     after = decode_cursor(cursor, 1)
     if after:

@@ -13,6 +13,7 @@ from .schemas import (
     DocumentTypeSchema,
     OrganisationSchema,
     UnitSchema,
+    UnitUpdateSchema,
     UserCreateSchema,
     UserSchema,
     UserUpdateSchema,
@@ -52,6 +53,15 @@ class Units(MethodView):
         )
 
 
+@blp.route("/organisations/<int:organisation_id>/units/<int:unit_id>")
+class UnitView(MethodView):
+    @blp.arguments(UnitUpdateSchema)
+    @blp.response(200, UnitSchema)
+    def patch(self, data: dict, organisation_id: int, unit_id: int):
+        """Rename a unit or change its abbreviation (admin)"""
+        return service.update_unit(current_user(), organisation_id, unit_id, data)
+
+
 @blp.route("/organisations/<int:organisation_id>/users")
 class OrganisationUsers(MethodView):
     @blp.response(200, UserSchema(many=True))
@@ -76,7 +86,7 @@ class UserView(MethodView):
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     def patch(self, data: dict, user_id: int):
-        """Change a user: name, e-mail, active, password reset (admin)"""
+        """Change a user: name, e-mail, active, password reset, memberships and roles (admin)"""
         return service.update_user(current_user(), user_id, data)
 
 

@@ -25,6 +25,11 @@ class UnitSchema(Schema):
     abbreviation = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-zĐđ0-9]{1,20}$"))
 
 
+class UnitUpdateSchema(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=255))
+    abbreviation = fields.String(validate=validate.Regexp(r"^[A-Za-zĐđ0-9]{1,20}$"))
+
+
 class MembershipSchema(Schema):
     organisation_id = Integer(dump_only=True)
     organisation_name = fields.Function(lambda m: m.organisation.name, dump_only=True)
@@ -60,6 +65,11 @@ class UserUpdateSchema(Schema):
     email = fields.Email(allow_none=True)
     active = fields.Boolean()
     password = fields.String(load_only=True, validate=validate.Length(min=10, max=200))
+    memberships = fields.List(
+        fields.Nested(MembershipSchema),
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "replaces the user's memberships in your organisation"},
+    )
 
 
 class DocumentTypeSchema(Schema):

@@ -74,6 +74,35 @@ def create_unit(actor: User, organisation_id: int, name: str, abbreviation: str)
     return unit
 
 
+def update_unit(actor: User, organisation_id: int, unit_id: int, changes: dict[str, Any]) -> Unit:
+    """Rename a unit (its abbreviation prints in later numbers: 12/UBND-KT)."""
+    _require_admin(actor, organisation_id)
+    try:
+        with atomic() as s:
+            unit = s.get(Unit, unit_id)
+            if unit is None or unit.organisation_id != organisation_id:
+                raise NotFound("No such unit in this organisation.")
+            before = {"name": unit.name, "abbreviation": unit.abbreviation}
+            for key in ("name", "abbreviation"):
+                if key in changes:
+                    setattr(unit, key, changes[key])
+            s.flush()
+            audit.record(
+                "org.unit_updated",
+                "unit",
+                unit.id,
+                actor=actor,
+                organisation_id=organisation_id,
+                data={"before": before, "after": {k: changes[k] for k in changes}},
+            )
+    except IntegrityError as exc:
+        raise Conflict(
+            f"A unit with abbreviation {changes.get('abbreviation')!r} already exists.",
+            code="abbreviation-taken",
+        ) from exc
+    return unit
+
+
 def list_users(actor: User, organisation_id: int) -> list[User]:
     _require_member(actor, organisation_id)
     return list(
@@ -157,8 +186,17 @@ def update_user(actor: User, user_id: int, changes: dict[str, Any]) -> User:
     admin_of = [org for org in shared if Role.ADMIN in actor.roles_in(org)]
     if not admin_of:
         raise Forbidden("Only the organisation's administrators may change users.")
-    with atomic():
+    organisation_id = admin_of[0]
+    memberships = changes.get("memberships")
+    if memberships is not None:
+        _check_memberships(actor, user, organisation_id, memberships)
+    with atomic() as s:
         recorded: dict[str, Any] = {}
+        if memberships is not None:
+            _replace_memberships(s, user, organisation_id, memberships)
+            recorded["memberships"] = [
+                {"unit_id": m.get("unit_id"), "role": m["role"]} for m in memberships
+            ]
         if "full_name" in changes:
             user.full_name = recorded["full_name"] = changes["full_name"]
         if "email" in changes:
@@ -177,10 +215,55 @@ def update_user(actor: User, user_id: int, changes: dict[str, Any]) -> User:
             "user",
             user.id,
             actor=actor,
-            organisation_id=admin_of[0],
+            organisation_id=organisation_id,
             data=recorded,
         )
     return user
+
+
+def _check_memberships(
+    actor: User, user: User, organisation_id: int, memberships: list[dict[str, Any]]
+) -> None:
+    seen = set()
+    for m in memberships:
+        _check_membership_target(organisation_id, m.get("unit_id"), m["role"])
+        key = (m.get("unit_id"), m["role"])
+        if key in seen:
+            raise ValidationFailed(
+                "The same role in the same unit is given twice.",
+                {"memberships": ["A role is given twice in the same unit."]},
+            )
+        seen.add(key)
+    if user.id == actor.id and not any(m["role"] == Role.ADMIN for m in memberships):
+        # nobody locks themselves (and maybe everyone) out of administration by mistake
+        raise Conflict("You cannot take away your own administrator role.", code="own-admin-role")
+
+
+def _replace_memberships(
+    s: Any, user: User, organisation_id: int, memberships: list[dict[str, Any]]
+) -> None:
+    """The user's places in this organisation become exactly ``memberships`` (those in
+    other organisations stay); unchanged ones keep their rows."""
+    wanted = {(m.get("unit_id"), m["role"]): m.get("position_title", "") for m in memberships}
+    for row in [m for m in user.memberships if m.organisation_id == organisation_id]:
+        key = (row.unit_id, row.role)
+        if key in wanted:
+            row.position_title = wanted.pop(key)
+        else:
+            s.delete(row)
+    s.flush()
+    for (unit_id, role), title in wanted.items():
+        s.add(
+            Membership(
+                user_id=user.id,
+                organisation_id=organisation_id,
+                unit_id=unit_id,
+                role=role,
+                position_title=title,
+            )
+        )
+    s.flush()
+    s.expire(user, ["memberships"])
 
 
 def list_document_types() -> list[DocumentType]:

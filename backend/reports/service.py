@@ -29,6 +29,7 @@ from backend.core.timeutil import VN_TZ, utcnow
 from backend.documents import service as documents
 from backend.documents.models import Document
 from backend.org.models import Role, Unit, User
+from backend.registers.models import RegisterEntry
 
 BUCKETS = ["completed_on_time", "completed_late", "in_progress_on_time", "in_progress_overdue"]
 HEADERS_VI = {
@@ -305,7 +306,9 @@ def export_xlsx(actor: User, **args: Any) -> bytes:
 def dashboard(actor: User) -> dict[str, Any]:
     """The caller's summary for the app's home: one aggregate over the open assignments
     that concern them (mine, my units', what I assigned), and for leaders the five units
-    with the most overdue work. Both read the open-assignment indexes only."""
+    with the most overdue work. Both read the open-assignment indexes only. Leaders and
+    administrators also get the number of documents issued this month (the outgoing
+    register)."""
     s = session()
     now = utcnow()
     soon = now + timedelta(hours=current_app.extensions["settings"].reminder_before_hours)
@@ -344,6 +347,20 @@ def dashboard(actor: User) -> dict[str, Any]:
     figures = {k: int(v or 0) for k, v in row._mapping.items()}
     leader_orgs = [m.organisation_id for m in actor.memberships if m.role == Role.LEADER]
     late_units: list[dict[str, Any]] = []
+    overseen = [m.organisation_id for m in actor.memberships if m.role in (Role.LEADER, Role.ADMIN)]
+    issued_this_month = None
+    if overseen:
+        # the outgoing registers (both series) of this month: the year's entries by the
+        # register's unique index, then their dates
+        today = today_vn()
+        issued_this_month = s.scalar(
+            select(func.count()).where(
+                RegisterEntry.organisation_id.in_(overseen),
+                RegisterEntry.direction == "outgoing",
+                RegisterEntry.year == today.year,
+                RegisterEntry.document_date >= today.replace(day=1),
+            )
+        )
     if leader_orgs:
         late = s.execute(
             select(Assignment.unit_id, Unit.name, func.count().label("overdue"))
@@ -378,4 +395,5 @@ def dashboard(actor: User) -> dict[str, Any]:
             "late_documents": figures["assigned_late_documents"],
         },
         "late_units": late_units if leader_orgs else None,
+        "issued_this_month": issued_this_month,
     }

@@ -17,5 +17,7 @@ class Search(MethodView):
     @blp.response(200, SearchPageSchema)
     def get(self, args: dict):
         """Find documents by number/symbol, trích yếu, sender or PDF text (diacritics and
-        case do not matter); head matches first, then newest first"""
-        return service.search(current_user(), args["q"], cursor=args["cursor"], limit=args["limit"])
+        case do not matter); head matches first, then newest first. Filters: type, direction,
+        year, drafting unit"""
+        q, cursor, limit = args.pop("q"), args.pop("cursor"), args.pop("limit")
+        return service.search(current_user(), q, cursor=cursor, limit=limit, filters=args)

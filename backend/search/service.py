@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select, text
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from backend.core.db import session
 from backend.core.errors import ValidationFailed
 from backend.core.pagination import Page, decode_cursor, encode_cursor
+from backend.core.timeutil import VN_TZ
 from backend.documents.models import Document
 from backend.documents.service import summary_load_options, visibility_clause
 from backend.org.models import User
@@ -96,7 +97,12 @@ def _decode(cursor: str | None) -> tuple[int, tuple[datetime, int] | None]:
 
 
 def _tier(
-    actor: User, terms: list[str], tier: int, after: tuple[datetime, int] | None, want: int
+    actor: User,
+    terms: list[str],
+    tier: int,
+    after: tuple[datetime, int] | None,
+    want: int,
+    filters: list[ColumnElement[bool]],
 ) -> list[Document]:
     """The next ``want`` documents of a group. First among the WINDOW most recent
     documents (after the cursor), with the LIKE alone: a common word fills the page there,
@@ -114,11 +120,11 @@ def _tier(
         .first()
     )
     if bound is None:  # the window holds every document left: nothing else to look at
-        return _tier_query(actor, terms, tier, after, want, window=None)
-    rows = _tier_query(actor, terms, tier, after, want, window=(bound[0], bound[1]))
+        return _tier_query(actor, terms, tier, after, want, filters, window=None)
+    rows = _tier_query(actor, terms, tier, after, want, filters, window=(bound[0], bound[1]))
     if len(rows) >= want:
         return rows
-    return _tier_query(actor, terms, tier, after, want, indexed=True)
+    return _tier_query(actor, terms, tier, after, want, filters, indexed=True)
 
 
 def _older_than(after: tuple[datetime, int]) -> ColumnElement[bool]:
@@ -129,12 +135,31 @@ def _older_than(after: tuple[datetime, int]) -> ColumnElement[bool]:
     )
 
 
+def _filters(filters: dict[str, Any] | None) -> list[ColumnElement[bool]]:
+    """The search screen's filters: type, direction, the year the document entered the
+    system (Vietnam time) and the drafting unit."""
+    f = filters or {}
+    clauses: list[ColumnElement[bool]] = []
+    if f.get("document_type_id") is not None:
+        clauses.append(Document.document_type_id == f["document_type_id"])
+    if f.get("direction"):
+        clauses.append(Document.direction == f["direction"])
+    if f.get("unit_id") is not None:
+        clauses.append(Document.unit_id == f["unit_id"])
+    if f.get("year") is not None:
+        lo = datetime.combine(date(f["year"], 1, 1), time(), VN_TZ).astimezone(UTC)
+        hi = datetime.combine(date(f["year"] + 1, 1, 1), time(), VN_TZ).astimezone(UTC)
+        clauses += [Document.created_at >= lo, Document.created_at < hi]
+    return clauses
+
+
 def _tier_query(
     actor: User,
     terms: list[str],
     tier: int,
     after: tuple[datetime, int] | None,
     want: int,
+    filters: list[ColumnElement[bool]],
     *,
     window: tuple[datetime, int] | None = None,
     indexed: bool = False,
@@ -147,7 +172,7 @@ def _tier_query(
     query = (
         select(Document)
         .join(DocumentSearch, DocumentSearch.document_id == Document.id)
-        .where(condition, visibility_clause(actor))
+        .where(condition, visibility_clause(actor), *filters)
     )
     if after is not None:
         query = query.where(_older_than(after))
@@ -168,18 +193,28 @@ def _tier_query(
     )
 
 
-def search(actor: User, q: str, *, cursor: str | None, limit: int) -> Page:
+def search(
+    actor: User,
+    q: str,
+    *,
+    cursor: str | None,
+    limit: int,
+    filters: dict[str, Any] | None = None,
+) -> Page:
     terms = query_terms(q)
     if not terms:
         raise ValidationFailed(
             "Type at least one letter or digit to search.", {"q": ["No words to search for."]}
         )
     start, after = _decode(cursor)
+    clauses = _filters(filters)
     found: list[tuple[int, Document]] = []
     for tier in (HEAD, BODY):
         if tier < start:
             continue
-        rows = _tier(actor, terms, tier, after if tier == start else None, limit + 1 - len(found))
+        rows = _tier(
+            actor, terms, tier, after if tier == start else None, limit + 1 - len(found), clauses
+        )
         found += [(tier, d) for d in rows]
         if len(found) > limit:
             break

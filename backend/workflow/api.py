@@ -27,6 +27,7 @@ from .schemas import (
     InstructionSchema,
     IssuePreviewSchema,
     IssueSchema,
+    QuickPhraseOrderSchema,
     QuickPhraseSchema,
     RefuseSchema,
     ReplySchema,
@@ -283,6 +284,12 @@ class QuickPhrases(MethodView):
     @blp.response(201, QuickPhraseSchema)
     def post(self, data: dict):
         return service.add_quick_phrase(current_user(), data["text"])
+
+    @blp.arguments(QuickPhraseOrderSchema)
+    @blp.response(200, QuickPhraseSchema(many=True))
+    def put(self, data: dict):
+        """My phrases become exactly these, in this order (reorder, or drop defaults)"""
+        return service.set_quick_phrases(current_user(), data["texts"])
 
 
 @blp.route("/me/quick-phrases/<int:phrase_id>")

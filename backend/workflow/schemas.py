@@ -211,6 +211,15 @@ class QuickPhraseSchema(Schema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
+class QuickPhraseOrderSchema(Schema):
+    texts = fields.List(
+        fields.String(validate=validate.Length(min=1, max=500)),
+        required=True,
+        validate=validate.Length(max=50),
+        metadata={"description": "the phrases in the order the leader wants them"},
+    )
+
+
 class InboxArgsSchema(PageArgsSchema):
     urgency = fields.String(validate=validate.OneOf(URGENCIES))
     document_type_id = Integer()

@@ -1193,6 +1193,31 @@ def add_quick_phrase(actor: User, text: str) -> QuickPhrase:
     return phrase
 
 
+def set_quick_phrases(actor: User, texts: list[str]) -> list[QuickPhrase]:
+    """The leader's phrases become ``texts`` in that order: kept rows keep their ids,
+    missing ones are deleted, new ones added (the defaults are stored on first use)."""
+    wanted = [t.strip() for t in texts]
+    if any(not t for t in wanted):
+        raise ValidationFailed("A phrase is empty.", {"texts": ["Empty phrase."]})
+    if len(set(wanted)) != len(wanted):
+        raise ValidationFailed("A phrase is given twice.", {"texts": ["Duplicate phrase."]})
+    with atomic() as s:
+        existing = {
+            p.text: p for p in s.scalars(select(QuickPhrase).where(QuickPhrase.user_id == actor.id))
+        }
+        for text, phrase in existing.items():
+            if text not in wanted:
+                s.delete(phrase)
+        rows = []
+        for i, text in enumerate(wanted):
+            phrase = existing.get(text) or QuickPhrase(user_id=actor.id, text=text)
+            phrase.sort_order = i
+            s.add(phrase)
+            rows.append(phrase)
+        s.flush()
+    return rows
+
+
 def delete_quick_phrase(actor: User, phrase_id: int) -> None:
     with atomic() as s:
         phrase = s.get(QuickPhrase, phrase_id)

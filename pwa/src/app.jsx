@@ -13,7 +13,7 @@ import { listQueue, onQueueChange, replayQueue } from "./queue.js";
 import { may, rolesOf } from "./roles.js";
 import { Inbox } from "./screens/Inbox.jsx";
 import { Login } from "./screens/Login.jsx";
-import { Icon, Link, navigate, Toasts, useLocation, useMedia } from "./ui.jsx";
+import { ErrorBox, Icon, Link, navigate, Toasts, useLocation, useMedia } from "./ui.jsx";
 
 const DocumentView = lazy(() => import("./screens/DocumentView.jsx"), "DocumentView");
 const Notifications = lazy(() => import("./screens/Notifications.jsx"), "Notifications");
@@ -29,19 +29,88 @@ const IncomingList = lazy(() => import("./screens/clerk/IncomingList.jsx"), "Inc
 const IncomingForm = lazy(() => import("./screens/clerk/IncomingForm.jsx"), "IncomingForm");
 const IssueScreen = lazy(() => import("./screens/clerk/Issue.jsx"), "IssueScreen");
 const Registers = lazy(() => import("./screens/clerk/Registers.jsx"), "Registers");
+const Search = lazy(() => import("./screens/Search.jsx"), "Search");
+const Dashboard = lazy(() => import("./screens/overview/Dashboard.jsx"), "Dashboard");
+const Reports = lazy(() => import("./screens/overview/Reports.jsx"), "Reports");
+const ReportDocuments = lazy(() => import("./screens/overview/ReportDocuments.jsx"), "ReportDocuments");
+const Calendar = lazy(() => import("./screens/calendar/Calendar.jsx"), "Calendar");
+const EventView = lazy(() => import("./screens/calendar/EventView.jsx"), "EventView");
+const EventForm = lazy(() => import("./screens/calendar/EventForm.jsx"), "EventForm");
+const Delegations = lazy(() => import("./screens/Delegations.jsx"), "Delegations");
+const SigningSettings = lazy(() => import("./screens/settings/SigningSettings.jsx"), "SigningSettings");
+const NotificationSettings = lazy(() => import("./screens/settings/NotificationSettings.jsx"), "NotificationSettings");
+const Phrases = lazy(() => import("./screens/settings/Phrases.jsx"), "Phrases");
+const Validate = lazy(() => import("./screens/Validate.jsx"), "Validate");
+const AdminMenu = lazy(() => import("./screens/admin/AdminMenu.jsx"), "AdminMenu");
+const AdminUnits = lazy(() => import("./screens/admin/Units.jsx"), "Units");
+const AdminUsers = lazy(() => import("./screens/admin/Users.jsx"), "Users");
+const AdminUser = lazy(() => import("./screens/admin/Users.jsx"), "UserEdit");
+const AdminCredentials = lazy(() => import("./screens/admin/Credentials.jsx"), "Credentials");
+const AdminSigning = lazy(() => import("./screens/admin/Credentials.jsx"), "SigningLevel");
+const AdminWebhooks = lazy(() => import("./screens/admin/Webhooks.jsx"), "Webhooks");
+const AdminWebhook = lazy(() => import("./screens/admin/Webhooks.jsx"), "Deliveries");
+const AdminAudit = lazy(() => import("./screens/admin/Audit.jsx"), "Audit");
 
-/** The sections of the navigation, for the roles the person has. */
+/** The sections of the navigation, for the roles the person has (most used first). */
 function sections(roles) {
   const out = [{ href: "/", label: "navInbox", icon: "inbox" }];
+  if (may.overview(roles) && !may.clerk(roles)) out.push({ href: "/dashboard", label: "navOverview", icon: "chart" });
   if (may.draft(roles)) out.push({ href: "/drafts", label: "navDrafts", icon: "pen" });
   if (may.work(roles)) out.push({ href: "/assignments", label: "navWork", icon: "tasks" });
   else if (may.assign(roles)) out.push({ href: "/assignments", label: "navFollowWork", icon: "tasks" });
   if (may.clerk(roles)) out.push({ href: "/incoming", label: "navIncoming", icon: "tray" });
+  if (may.admin(roles)) out.push({ href: "/admin", label: "navAdmin", icon: "shield" });
+  out.push({ href: "/calendar", label: "navCalendar", short: "navCalendarShort", icon: "calendar" });
   if (may.registers(roles)) out.push({ href: "/registers", label: "navRegisters", icon: "book" });
+  // a clerk who also heads a unit (a Chánh Văn phòng) finds the overview under "more"
+  if (may.overview(roles) && may.clerk(roles)) out.push({ href: "/dashboard", label: "navOverview", icon: "chart" });
   return out;
 }
 
-const LISTS = { "/": Inbox, "/drafts": Drafts, "/assignments": WorkList, "/incoming": IncomingList };
+/** A phone's bottom bar holds five: past that, four and "more". */
+const BOTTOM_MAX = 5;
+function bottomSections(nav) {
+  if (nav.length <= BOTTOM_MAX) return nav;
+  return [...nav.slice(0, BOTTOM_MAX - 1), { href: "/more", label: "navMore", icon: "more" }];
+}
+
+const LISTS = {
+  "/": Inbox,
+  "/drafts": Drafts,
+  "/assignments": WorkList,
+  "/incoming": IncomingList,
+  "/search": Search,
+  "/reports/documents": ReportDocuments,
+  "/calendar": Calendar,
+  "/admin": AdminMenu,
+};
+/** Screens for some roles only: typed by hand, the others are told so (the server refuses
+ * their calls anyway). */
+const GUARDS = [
+  [/^\/admin/, may.admin],
+  [/^\/(dashboard|reports)/, may.overview],
+  [/^\/calendar\/(new|events\/\d+\/edit)$/, may.keepCalendar],
+];
+/** Lists shown across the whole desk until something is opened (the week's table). */
+const WIDE = new Set(["/calendar"]);
+const ADMIN_AREAS = {
+  units: AdminUnits,
+  users: AdminUsers,
+  credentials: AdminCredentials,
+  signing: AdminSigning,
+  webhooks: AdminWebhooks,
+  audit: AdminAudit,
+};
+const PAGES = {
+  "/registers": Registers,
+  "/dashboard": Dashboard,
+  "/reports": Reports,
+  "/delegations": Delegations,
+  "/settings/signing": SigningSettings,
+  "/settings/notifications": NotificationSettings,
+  "/settings/phrases": Phrases,
+  "/validate": Validate,
+};
 /** The list last shown (path + query), for the list pane beside a detail at a desk. */
 let lastList = { path: "/", search: "" };
 
@@ -60,7 +129,15 @@ function screenFor(path) {
   if ((m = path.match(/^\/documents\/(\d+)\/register$/))) return { list: "/incoming", detail: IncomingForm, id: +m[1] };
   if (path === "/incoming/new") return { list: "/incoming", detail: IncomingForm };
   if ((m = path.match(/^\/assignments\/(\d+)$/))) return { list: "/assignments", detail: WorkView, id: +m[1] };
-  if (path === "/registers") return { page: Registers };
+  if (PAGES[path]) return { page: PAGES[path] };
+  if (path === "/calendar/new") return { list: "/calendar", detail: EventForm };
+  if ((m = path.match(/^\/calendar\/events\/(\d+)$/))) return { list: "/calendar", detail: EventView, id: +m[1] };
+  if ((m = path.match(/^\/calendar\/events\/(\d+)\/edit$/))) return { list: "/calendar", detail: EventForm, id: +m[1] };
+  if ((m = path.match(/^\/admin\/(\w+)$/)) && ADMIN_AREAS[m[1]]) return { list: "/admin", detail: ADMIN_AREAS[m[1]] };
+  if (path === "/admin/users/new") return { list: "/admin", detail: AdminUser };
+  if ((m = path.match(/^\/admin\/users\/(\d+)$/))) return { list: "/admin", detail: AdminUser, id: +m[1] };
+  if ((m = path.match(/^\/admin\/webhooks\/(\d+)$/))) return { list: "/admin", detail: AdminWebhook, id: +m[1] };
+  if (path === "/more") return { page: More };
   if (path === "/notifications") return { page: Notifications };
   if (path === "/settings") return { page: Settings };
   if (path === "/devices") return { page: Devices };
@@ -146,12 +223,22 @@ export function App() {
     navigator.serviceWorker?.addEventListener("message", onMessage);
     const onStorage = () => forgetAuthCache();
     addEventListener("storage", onStorage);
+    // "/" opens the search from anywhere (not while typing)
+    const onKey = (e) => {
+      const el = /** @type {HTMLElement} */ (e.target);
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || el.isContentEditable) return;
+      if (["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName)) return;
+      e.preventDefault();
+      navigate("/search");
+    };
+    addEventListener("keydown", onKey);
     return () => {
       removeEventListener("online", up);
       removeEventListener("offline", down);
       offQueue();
       navigator.serviceWorker?.removeEventListener("message", onMessage);
       removeEventListener("storage", onStorage);
+      removeEventListener("keydown", onKey);
     };
   }, []);
 
@@ -204,19 +291,22 @@ export function App() {
 
   const roles = rolesOf(auth.user);
   const nav = sections(roles);
+  const bottom = bottomSections(nav);
   const screen = screenFor(loc.path);
-  const ctx = { auth, roles, counts, queue, online, refreshCounts, afterDecision, refreshQueue, dataTick, desk };
+  const ctx = { auth, roles, counts, queue, online, refreshCounts, afterDecision, refreshQueue, dataTick, desk, nav, bottom };
 
   if (screen.list && !screen.detail) lastList = { path: screen.list, search: loc.search };
   const listSearch = screen.detail ? (lastList.path === screen.list ? lastList.search : "") : loc.search;
   const List = screen.list ? LISTS[screen.list] : null;
-  const listPane = List && <List {...ctx} search={listSearch} selected={screen.id} />;
+  const listPane = List && <List {...ctx} search={listSearch} selected={screen.id} wide={desk && !screen.detail} />;
   const Detail = screen.detail;
   const detailPane = Detail && <Detail key={loc.path} id={screen.id} {...ctx} search={loc.search} />;
   const Page = screen.page;
 
   let body;
-  if (Page) body = <Page {...ctx} onAuth={setAuth} search={loc.search} />;
+  if (GUARDS.some(([re, ok]) => re.test(loc.path) && !ok(roles))) body = <ErrorBox text={t("errForbidden")} />;
+  else if (Page) body = <Page {...ctx} onAuth={setAuth} search={loc.search} />;
+  else if (desk && !Detail && WIDE.has(screen.list)) body = listPane; // the week as a table, full width
   else if (desk) {
     body = (
       <div class="split">
@@ -228,9 +318,10 @@ export function App() {
     );
   } else body = detailPane || listPane;
 
-  // the bottom navigation on a phone's section screens (a detail has its own bar)
-  const bottomNav = !desk && !Detail && nav.length > 1 && (Boolean(List) || Page === Registers);
-  const isRoot = Boolean(List && !Detail) || Page === Registers;
+  // a section's own screen: the brand instead of "back", and on a phone the bottom bar
+  // (a detail has its own bar)
+  const isRoot = !Detail && (nav.some((s) => s.href === loc.path) || (loc.path === "/more" && bottom !== nav));
+  const bottomNav = !desk && isRoot && bottom.length > 1;
 
   return (
     <>
@@ -238,10 +329,10 @@ export function App() {
         {t("skipToContent")}
       </a>
       <TopBar counts={counts} online={online} queue={queue} root={isRoot} nav={desk ? nav : null} path={loc.path} />
-      <main id="main" tabIndex={-1} class={`${desk && !Page ? "main-desk" : ""}${bottomNav ? " with-bottom-nav" : ""}`}>
+      <main id="main" tabIndex={-1} class={`${desk && !Page && !(WIDE.has(screen.list) && !Detail) ? "main-desk" : ""}${bottomNav ? " with-bottom-nav" : ""}`}>
         {body}
       </main>
-      {bottomNav && <BottomNav nav={nav} path={loc.path} counts={counts} />}
+      {bottomNav && <BottomNav nav={bottom} path={loc.path} counts={counts} overflow={nav.slice(BOTTOM_MAX - 1)} />}
       {askPush && <PushPrompt onClose={() => setAskPush(false)} />}
       <Toasts />
     </>
@@ -249,7 +340,9 @@ export function App() {
 }
 
 function current(href, path) {
-  return href === "/" ? path === "/" || path.startsWith("/documents/") : path.startsWith(href);
+  if (href === "/") return path === "/" || path.startsWith("/documents/");
+  if (href === "/dashboard") return path === href || path.startsWith("/reports");
+  return path === href || path.startsWith(`${href}/`);
 }
 
 function TopBar({ counts, online, queue, root, nav, path }) {
@@ -285,6 +378,9 @@ function TopBar({ counts, online, queue, root, nav, path }) {
           </nav>
         )}
         <nav class="topbar-actions" aria-label={t("mainNav")}>
+          <Link href="/search" class="icon-button" aria-label={t("searchAll")} aria-current={path === "/search" ? "page" : undefined}>
+            <Icon name="search" />
+          </Link>
           {/* named by its content, not aria-label: the visible count is part of the name */}
           <Link href="/notifications" class="icon-button">
             <Icon name="bell" />
@@ -311,18 +407,39 @@ function TopBar({ counts, online, queue, root, nav, path }) {
   );
 }
 
-function BottomNav({ nav, path, counts }) {
+function BottomNav({ nav, path, counts, overflow }) {
+  const here = (href) => (href === "/more" ? path === "/more" || overflow.some((s) => current(s.href, path)) : current(href, path));
   return (
     <nav class="bottom-nav" aria-label={t("sections")}>
       {nav.map((s) => (
-        <Link key={s.href} href={s.href} class="bottom-nav-item" aria-current={current(s.href, path) ? "page" : undefined}>
+        <Link key={s.href} href={s.href} class="bottom-nav-item" aria-current={here(s.href) ? "page" : undefined}>
           <Icon name={s.icon} size={22} />
-          <span class="bottom-nav-label">{t(s.label)}</span>
+          <span class="bottom-nav-label">{t(s.short || s.label)}</span>
           {s.href === "/" && counts?.waiting > 0 && (
             <span class="badge bottom-nav-badge">{counts.waiting > 99 ? "99+" : counts.waiting}</span>
           )}
         </Link>
       ))}
     </nav>
+  );
+}
+
+/** "Thêm" on a phone: the sections the bottom bar had no room for. */
+function More({ nav }) {
+  const rest = nav.slice(BOTTOM_MAX - 1);
+  return (
+    <section class="screen">
+      <h1>{t("navMore")}</h1>
+      <ul class="menu-list">
+        {rest.map((s) => (
+          <li key={s.href}>
+            <Link href={s.href} class="menu-item">
+              <Icon name={s.icon} size={22} />
+              <span>{t(s.label)}</span>
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

@@ -85,6 +85,57 @@ export const E = {
   vapidKey: { method: "GET", path: "/api/push/vapid-public-key" },
   pushSubscribe: { method: "POST", path: "/api/push/subscriptions" },
   pushUnsubscribe: { method: "DELETE", path: "/api/push/subscriptions/{subscription_id}" },
+
+  // search, the dashboard, reports
+  search: { method: "GET", path: "/api/search" },
+  dashboard: { method: "GET", path: "/api/dashboard" },
+  report: { method: "GET", path: "/api/reports/processing" },
+  reportDocuments: { method: "GET", path: "/api/reports/processing/documents" },
+  reportCsv: { method: "GET", path: "/api/reports/processing/export.csv" },
+  reportXlsx: { method: "GET", path: "/api/reports/processing/export.xlsx" },
+
+  // the work calendar
+  calendar: { method: "GET", path: "/api/calendar" },
+  eventCreate: { method: "POST", path: "/api/calendar/events" },
+  event: { method: "GET", path: "/api/calendar/events/{event_id}" },
+  eventUpdate: { method: "PATCH", path: "/api/calendar/events/{event_id}" },
+  eventCancel: { method: "POST", path: "/api/calendar/events/{event_id}/cancel" },
+
+  // delegation and personal settings
+  delegations: { method: "GET", path: "/api/delegations" },
+  delegationCreate: { method: "POST", path: "/api/delegations" },
+  delegationRevoke: { method: "DELETE", path: "/api/delegations/{delegation_id}" },
+  signingPin: { method: "PUT", path: "/api/me/signing-pin" },
+  totpStart: { method: "POST", path: "/api/me/signing-totp" },
+  totpConfirm: { method: "POST", path: "/api/me/signing-totp/confirm" },
+  preferences: { method: "GET", path: "/api/me/notification-preferences" },
+  preferencesSave: { method: "PUT", path: "/api/me/notification-preferences" },
+  quickPhraseAdd: { method: "POST", path: "/api/me/quick-phrases" },
+  quickPhraseDelete: { method: "DELETE", path: "/api/me/quick-phrases/{phrase_id}" },
+  quickPhrasesOrder: { method: "PUT", path: "/api/me/quick-phrases" },
+  signatureReport: { method: "GET", path: "/api/documents/{document_id}/signatures/report.pdf" },
+
+  // administration
+  organisation: { method: "GET", path: "/api/organisations/{organisation_id}" },
+  unitCreate: { method: "POST", path: "/api/organisations/{organisation_id}/units" },
+  unitUpdate: { method: "PATCH", path: "/api/organisations/{organisation_id}/units/{unit_id}" },
+  userCreate: { method: "POST", path: "/api/organisations/{organisation_id}/users" },
+  user: { method: "GET", path: "/api/users/{user_id}" },
+  userUpdate: { method: "PATCH", path: "/api/users/{user_id}" },
+  signingSettings: { method: "GET", path: "/api/organisations/{organisation_id}/signing-settings" },
+  signingSettingsSave: { method: "PUT", path: "/api/organisations/{organisation_id}/signing-settings" },
+  credentials: { method: "GET", path: "/api/signing-credentials" },
+  credentialCreate: { method: "POST", path: "/api/signing-credentials" },
+  credentialRevoke: { method: "DELETE", path: "/api/signing-credentials/{credential_id}" },
+  credentialImage: { method: "PUT", path: "/api/signing-credentials/{credential_id}/image" },
+  webhooks: { method: "GET", path: "/api/webhooks" },
+  webhookCreate: { method: "POST", path: "/api/webhooks" },
+  webhookUpdate: { method: "PATCH", path: "/api/webhooks/{endpoint_id}" },
+  webhookDelete: { method: "DELETE", path: "/api/webhooks/{endpoint_id}" },
+  webhookDeliveries: { method: "GET", path: "/api/webhooks/{endpoint_id}/deliveries" },
+  webhookResend: { method: "POST", path: "/api/webhooks/{endpoint_id}/deliveries/{delivery_id}/resend" },
+  audit: { method: "GET", path: "/api/audit-events" },
+  auditVerify: { method: "GET", path: "/api/audit-events/verify" },
 };
 
 /**

@@ -22,6 +22,14 @@ export const may = {
   registers: (r) => r.has("clerk") || r.has("leader") || r.has("admin"),
   /** reads the secret series of the registers */
   secretRegisters: (r) => r.has("clerk") || r.has("leader"),
+  /** the dashboard and the processing reports (heads: their units) */
+  overview: (r) => r.has("leader") || r.has("head") || r.has("admin"),
+  /** keeps the work calendar (the office: văn thư, administrators) */
+  keepCalendar: (r) => r.has("clerk") || r.has("admin"),
+  /** delegates approving / signing before travelling */
+  delegate: (r) => r.has("leader") || r.has("head"),
+  /** runs the agency: units, users, keys, webhooks, the audit log */
+  admin: (r) => r.has("admin"),
 };
 
 /** The organisation the person works in (the first membership's). */

@@ -211,3 +211,32 @@ def test_dashboard(client, world, scenario, frozen_clock):
     frozen_clock(vn(2026, 11, 10, 9))
     assert board("specialist")["mine"] == {"open": 1, "due_soon": 0, "overdue": 1}
     assert board("head")["assigned_by_me"] == {"open": 1, "late_documents": 1}
+
+
+def test_dashboard_counts_documents_issued_this_month(client, world, frozen_clock):
+    """Leaders and administrators see how many documents the agency issued this month
+    (Vietnam time): a document issued on 30 November counts in November, not December."""
+    from tests.conftest import act, set_route, standard_route, upload_document
+
+    def issued(role: str):
+        r = client.get("/api/dashboard", headers=world[role].headers)
+        assert r.status_code == 200, r.json
+        return r.json["issued_this_month"]
+
+    # 30/11 23:00 in Hà Nội (16:00 UTC)
+    frozen_clock(vn(2026, 11, 30, 23))
+    assert issued("leader") == 0
+    doc = upload_document(client, world["specialist"]).json["id"]
+    assert set_route(client, world["specialist"], doc, standard_route(world)).status_code == 200
+    for person, action in [
+        ("specialist", "submit"),
+        ("head", "approve"),
+        ("leader", "approve"),
+        ("clerk", "issue"),
+    ]:
+        assert act(client, world[person], doc, action).status_code == 200, action
+    assert issued("leader") == 1 and issued("admin") == 1
+    assert issued("specialist") is None and issued("head") is None
+    assert issued("outsider_admin") == 0  # another agency's
+    frozen_clock(vn(2026, 12, 1, 1))
+    assert issued("leader") == 0

@@ -305,3 +305,19 @@ def test_audit_trail_is_for_the_organisations_admins(client, world):
         ).status_code
         == 404
     )
+
+
+def test_admins_see_the_chain_verified_in_the_app(client, world, app):
+    """GET /api/audit-events/verify walks the chain as `flask audit verify` does."""
+    _activity(client, world)
+    url = f"/api/audit-events/verify?organisation_id={world.org_a}"
+    r = client.get(url, headers=world["admin"].headers)
+    assert r.status_code == 200
+    assert r.json["ok"] is True and r.json["broken_at"] is None and r.json["checked"] > 0
+    assert r.json["verified_at"].endswith("+07:00")
+    _tamper(app, "UPDATE audit_events SET action = 'x' WHERE seq = 2")
+    r = client.get(url, headers=world["admin"].headers)
+    assert r.json["ok"] is False and r.json["broken_at"] == 2
+    assert r.json["reason"] == "event content was changed" and r.json["checked"] == 1
+    assert client.get(url, headers=world["leader"].headers).status_code == 403
+    assert client.get(url, headers=world["outsider_admin"].headers).status_code == 404

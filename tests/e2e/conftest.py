@@ -77,6 +77,10 @@ def _flask(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+#: each live server's VAR_DIR (its SQLite database), by base URL
+VAR_DIRS: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not (DIST / "index.html").is_file():
@@ -133,6 +137,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+    VAR_DIRS[base] = var_dir
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -188,6 +193,14 @@ class ApiUser:
         return requests.put(
             self.base + path, headers={**self.headers, **(headers or {})}, timeout=30, **kw
         )
+
+    def patch(self, path: str, headers: dict[str, str] | None = None, **kw: Any):
+        return requests.patch(
+            self.base + path, headers={**self.headers, **(headers or {})}, timeout=30, **kw
+        )
+
+    def delete(self, path: str, **kw: Any):
+        return requests.delete(self.base + path, headers=self.headers, timeout=30, **kw)
 
 
 _sessions: dict[tuple[str, str], ApiUser] = {}

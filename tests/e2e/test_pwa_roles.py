@@ -50,18 +50,24 @@ def test_each_role_sees_its_own_sections(browser, live_server):
             expect(page.get_by_role("button", name="Mật")).to_be_visible()
         ctx.close()
     assert seen["phochutich1"] == (
-        ["Văn bản", "Giao việc", "Sổ văn bản"],
+        ["Văn bản", "Tổng quan", "Giao việc", "Lịch", "Sổ văn bản"],
         ["Chờ xử lý", "Chờ ký", "Đã xử lý", "Theo dõi"],
     )
     assert seen["chuyenvien.kt"] == (
-        ["Văn bản", "Soạn thảo", "Việc được giao"],
+        ["Văn bản", "Soạn thảo", "Việc được giao", "Lịch"],
         ["Chờ xử lý", "Đã xử lý", "Theo dõi"],
     )
     assert seen["vanthu"] == (
-        ["Văn bản", "Văn bản đến", "Sổ văn bản"],
+        ["Văn bản", "Văn bản đến", "Lịch", "Sổ văn bản"],
         ["Chờ xử lý", "Đã xử lý", "Theo dõi"],
     )
-    assert seen["truongphong.kt"][0] == ["Văn bản", "Soạn thảo", "Việc được giao"]
+    assert seen["truongphong.kt"][0] == [
+        "Văn bản",
+        "Tổng quan",
+        "Soạn thảo",
+        "Việc được giao",
+        "Lịch",
+    ]
     assert "Chờ ký" in seen["truongphong.kt"][1]  # heads sign too
 
 

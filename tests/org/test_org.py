@@ -168,3 +168,79 @@ def test_the_readme_tells_what_the_demo_seeds(app):
     readme = " ".join(Path(__file__).resolve().parents[2].joinpath("README.md").read_text().split())
     assert f"{words[len(DEMO_DOCUMENTS)]} demo decisions" in readme
     assert f"{words[to_sign]} waiting for `phochutich1`'s signature" in readme
+
+
+def test_admin_renames_a_unit(client, world):
+    url = f"/api/organisations/{world.org_a}/units/{world.units['A.KT']}"
+    r = client.patch(
+        url,
+        json={"name": "Phòng Kinh tế - Hạ tầng", "abbreviation": "KTHT"},
+        headers=world["admin"].headers,
+    )
+    assert r.status_code == 200, r.json
+    assert (r.json["name"], r.json["abbreviation"]) == ("Phòng Kinh tế - Hạ tầng", "KTHT")
+    units = client.get(f"/api/organisations/{world.org_a}/units", headers=world["leader"].headers)
+    assert "Phòng Kinh tế - Hạ tầng" in {u["name"] for u in units.json}
+    taken = client.patch(url, json={"abbreviation": "VX"}, headers=world["admin"].headers)
+    assert taken.status_code == 409 and taken.json["code"] == "abbreviation-taken"
+    bad = client.patch(url, json={"abbreviation": "K T"}, headers=world["admin"].headers)
+    assert bad.status_code == 422 and "abbreviation" in bad.json["errors"]
+    other = f"/api/organisations/{world.org_a}/units/{world.units['B.TH']}"
+    assert (
+        client.patch(other, json={"name": "X"}, headers=world["admin"].headers).status_code == 404
+    )
+    assert client.patch(url, json={"name": "X"}, headers=world["head"].headers).status_code == 403
+
+
+def test_admin_changes_memberships_and_roles(client, world):
+    """The specialist of VX becomes head of KT (and stays a specialist of VX): the roles
+    take effect on the next request; a membership in another agency stays untouched."""
+    person = world["specialist_vx"]
+    body = {
+        "memberships": [
+            {"role": "specialist", "unit_id": world.units["A.VX"], "position_title": "Chuyên viên"},
+            {"role": "head", "unit_id": world.units["A.KT"], "position_title": "Phó Trưởng phòng"},
+        ]
+    }
+    r = client.patch(f"/api/users/{person.id}", json=body, headers=world["admin"].headers)
+    assert r.status_code == 200, r.json
+    assert {(m["unit_name"], m["role"], m["position_title"]) for m in r.json["memberships"]} == {
+        ("Phòng Văn hóa - Xã hội", "specialist", "Chuyên viên"),
+        ("Phòng Kinh tế", "head", "Phó Trưởng phòng"),
+    }
+    me = client.get("/api/me", headers=person.headers).json
+    assert {m["role"] for m in me["memberships"]} == {"specialist", "head"}
+    # heads read their unit's reports now
+    report = client.get(
+        f"/api/reports/processing?unit_id={world.units['A.KT']}", headers=person.headers
+    )
+    assert report.status_code == 200
+    twice = {"memberships": [{"role": "head", "unit_id": world.units["A.KT"]}] * 2}
+    r = client.patch(f"/api/users/{person.id}", json=twice, headers=world["admin"].headers)
+    assert r.status_code == 422
+    r = client.patch(
+        f"/api/users/{person.id}",
+        json={"memberships": [{"role": "head", "unit_id": world.units["B.TH"]}]},
+        headers=world["admin"].headers,
+    )
+    assert r.status_code == 422 and "unit_id" in r.json["errors"]
+    r = client.patch(
+        f"/api/users/{person.id}", json={"memberships": []}, headers=world["admin"].headers
+    )
+    assert r.status_code == 422
+    # unchanged after the refusals
+    me = client.get("/api/me", headers=person.headers).json
+    assert {m["role"] for m in me["memberships"]} == {"specialist", "head"}
+
+
+def test_admin_keeps_their_own_admin_role(client, world):
+    admin = world["admin"]
+    r = client.patch(
+        f"/api/users/{admin.id}",
+        json={"memberships": [{"role": "leader"}]},
+        headers=admin.headers,
+    )
+    assert r.status_code == 409 and r.json["code"] == "own-admin-role"
+    assert {
+        m["role"] for m in client.get("/api/me", headers=admin.headers).json["memberships"]
+    } == {"admin"}

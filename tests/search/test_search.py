@@ -13,6 +13,7 @@ from signing.samples import draft
 from tests.conftest import (
     act,
     count_rows,
+    document_type_id,
     run_worker,
     set_route,
     standard_route,
@@ -282,3 +283,38 @@ def test_a_lost_extraction_is_done_by_the_sweep(app, client, world):
     assert ids(client, specialist, "thuy loi noi dong") == []
     assert run_periodic(app, "extract_texts_sweep") == 1
     assert ids(client, specialist, "thuy loi noi dong") == [response.json["id"]]
+
+
+def test_filters_type_direction_year_unit(client, world, frozen_clock):
+    """The search screen's filters narrow what the words found: type, direction, the year
+    the document entered (Vietnam time) and the drafting unit."""
+    specialist, clerk = world["specialist"], world["clerk"]
+    # 31 December 2025, 20:00 in Hà Nội is still 2025 there (13:00 UTC)
+    frozen_clock(datetime(2025, 12, 31, 13, 0, tzinfo=UTC))
+    old = upload(client, specialist, "Kế hoạch cải cách hành chính năm 2025")
+    frozen_clock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    letter = upload(client, specialist, "Kế hoạch cải cách hành chính năm 2026")
+    decision_type = document_type_id(client, specialist, "quyet-dinh")
+    decision = upload(
+        client,
+        specialist,
+        "Quyết định ban hành kế hoạch cải cách hành chính",
+        document_type_id=decision_type,
+    )
+    incoming = upload(client, clerk, "Kế hoạch cải cách hành chính của Bộ", direction="incoming")
+    q = "cai cach hanh chinh"
+    assert set(ids(client, specialist, q)) == {old, letter, decision}
+    assert ids(client, specialist, q, document_type_id=decision_type) == [decision]
+    assert set(ids(client, specialist, q, year=2026)) == {letter, decision}
+    assert ids(client, specialist, q, year=2025) == [old]
+    assert set(ids(client, specialist, q, unit_id=world.units["A.KT"])) == {old, letter, decision}
+    assert ids(client, specialist, q, unit_id=world.units["A.VX"]) == []
+    assert ids(client, specialist, q, direction="incoming") == []
+    assert ids(client, clerk, q, direction="incoming") == [incoming]
+    assert ids(client, clerk, q, direction="outgoing") == []
+    bad = client.get(
+        "/api/search",
+        query_string={"q": q, "direction": "sideways", "year": 1800},
+        headers=specialist.headers,
+    )
+    assert bad.status_code == 422 and {"direction", "year"} <= set(bad.json["errors"])

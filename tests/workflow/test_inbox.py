@@ -190,6 +190,30 @@ def test_quick_phrases_start_with_defaults_and_are_personal(client, world):
     assert r.status_code == 204
 
 
+def test_quick_phrases_are_put_in_the_leaders_order(client, world):
+    """PUT gives the whole list in order: the defaults are stored then, kept phrases keep
+    their ids (a phrase being deleted from another phone still finds its row)."""
+    leader = world["leader"].headers
+    defaults = [p["text"] for p in client.get("/api/me/quick-phrases", headers=leader).json]
+    wanted = [defaults[2], "Giao Phòng Kinh tế chủ trì.", defaults[0]]
+    r = client.put("/api/me/quick-phrases", json={"texts": wanted}, headers=leader)
+    assert r.status_code == 200, r.json
+    assert [p["text"] for p in r.json] == wanted and all(p["id"] for p in r.json)
+    ids = {p["text"]: p["id"] for p in r.json}
+    again = client.put(
+        "/api/me/quick-phrases", json={"texts": [wanted[2], wanted[0]]}, headers=leader
+    ).json
+    assert [(p["text"], p["id"]) for p in again] == [
+        (wanted[2], ids[wanted[2]]),
+        (wanted[0], ids[wanted[0]]),
+    ]
+    assert client.get("/api/me/quick-phrases", headers=leader).json == again
+    for bad in ({"texts": ["Đồng ý.", "Đồng ý."]}, {"texts": ["  "]}, {"texts": ["x"] * 51}):
+        r = client.put("/api/me/quick-phrases", json=bad, headers=leader)
+        assert r.status_code == 422 and r.mimetype == "application/problem+json"
+    assert client.get("/api/me/quick-phrases", headers=leader).json == again  # nothing lost
+
+
 def test_notifications_can_be_read(client, world):
     submitted_draft(client, world)
     submitted_draft(client, world)

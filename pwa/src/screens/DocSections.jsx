@@ -1,10 +1,10 @@
 // Parts of the document view: the signature check in plain words, and the timeline with
 // a Vietnamese label for every event.
 import { useEffect, useState } from "preact/hooks";
-import { load } from "../api.js";
+import { downloadFrom, load } from "../api.js";
 import { E } from "../endpoints.js";
-import { fmtDate, fmtDateTime, getLang, t } from "../i18n.js";
-import { Spinner } from "../ui.jsx";
+import { fmtDate, fmtDateTime, getLang, problemText, t } from "../i18n.js";
+import { Spinner, toast } from "../ui.jsx";
 import "../strings/doc.js";
 
 /** A PAdES level or a document timestamp, in a sentence a leader understands. */
@@ -49,27 +49,59 @@ export function Signatures({ id, version }) {
               {record.ok ? t("sigAllValid", { n: people }) : (en ? report.verdict_en : report.verdict_vi) || ""}
             </p>
           )}
-          <ul class="plain-list">
-            {list.map((sig, i) => {
-              const good = sig.bottom_line ?? (sig.intact && sig.valid && sig.trusted && !sig.revoked);
-              const stamp = sig.kind === "document-timestamp";
-              return (
-                <li key={i} class="sig">
-                  <span class={`mark ${good ? "mark-ok" : "mark-overdue"}`}>{t(good ? "sigValid" : "sigInvalid")}</span>{" "}
-                  {stamp ? t("sigTimestamp") : sig.signer && t("sigSignedBy", { name: sig.signer })}
-                  {!stamp && sig.organisation && <span class="muted"> — {sig.organisation}</span>}{" "}
-                  {(sig.signing_time || (stamp && sig.timestamp?.time)) &&
-                    t("sigAt", { time: fmtDateTime(sig.signing_time || sig.timestamp.time) })}
-                  {levelText(sig) && <p class="muted small">{levelText(sig)}</p>}
-                  {!good && (en ? sig.verdict_en : sig.verdict_vi) && <p class="form-error small">{en ? sig.verdict_en : sig.verdict_vi}</p>}
-                </li>
-              );
-            })}
-          </ul>
+          <SignatureItems list={list} />
           {record.checked_at && <p class="muted small">{t("sigChecked", { time: fmtDateTime(record.checked_at) })}</p>}
+          {list.length > 0 && (
+            <button
+              type="button"
+              class="button button-block"
+              onClick={() =>
+                downloadFrom(E.signatureReport, [id], undefined, `bien-ban-kiem-tra-chu-ky-${id}.pdf`).catch((err) =>
+                  toast(problemText(err), "error"),
+                )
+              }
+            >
+              ⬇ {t("downloadReport")}
+            </button>
+          )}
         </>
       )}
     </section>
+  );
+}
+
+/**
+ * Each signature and document timestamp in plain words: valid or not, its kind, who and
+ * when, its level, and — when it is not valid — why, with the ETSI indication under it.
+ */
+export function SignatureItems({ list }) {
+  const en = getLang() === "en";
+  return (
+    <ul class="plain-list">
+      {list.map((sig, i) => {
+        const good = sig.bottom_line ?? (sig.intact && sig.valid && sig.trusted && !sig.revoked);
+        const stamp = sig.kind === "document-timestamp";
+        const level = (!en && sig.level_label_vi) || levelText(sig);
+        return (
+          <li key={i} class="sig">
+            <span class={`mark ${good ? "mark-ok" : "mark-overdue"}`}>{t(good ? "sigValid" : "sigInvalid")}</span>{" "}
+            {!en && sig.kind_label_vi && <strong>{sig.kind_label_vi}: </strong>}
+            {stamp ? !sig.kind_label_vi && t("sigTimestamp") : sig.signer && t("sigSignedBy", { name: sig.signer })}
+            {!stamp && sig.organisation && <span class="muted"> — {sig.organisation}</span>}{" "}
+            {(sig.signing_time || (stamp && sig.timestamp?.time)) && t("sigAt", { time: fmtDateTime(sig.signing_time || sig.timestamp.time) })}
+            {level && <p class="muted small">{level}</p>}
+            {(en ? sig.verdict_en : sig.verdict_vi) && (
+              <p class={good ? "small" : "form-error small"}>{en ? sig.verdict_en : sig.verdict_vi}</p>
+            )}
+            {sig.indication && !good && (
+              <p class="muted small">
+                {t("sigIndication")}: {[sig.indication, sig.sub_indication].filter(Boolean).join(" / ")}
+              </p>
+            )}
+          </li>
+        );
+      })}
+    </ul>
   );
 }
 

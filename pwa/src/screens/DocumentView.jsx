@@ -165,6 +165,11 @@ export function DocumentView({ id, auth, queue, afterDecision }) {
         </div>
       )}
 
+      {canDecide && waitingSteps.get(id)?.on_behalf_of?.full_name && (
+        <p class="notice notice-acting" role="note">
+          {t("actingFor", { name: waitingSteps.get(id).on_behalf_of.full_name })}
+        </p>
+      )}
       <header class="doc-head">
         <div class="doc-marks">
           <UrgencyMark urgency={doc.urgency} />

@@ -3,13 +3,13 @@ import { logout } from "../api.js";
 import { problemText, t } from "../i18n.js";
 import { disablePush, enablePush, pushState } from "../push.js";
 import { dropItem, listQueue, onQueueChange } from "../queue.js";
+import { may } from "../roles.js";
 import { Link, toast } from "../ui.jsx";
 import { LangSwitch } from "./Login.jsx";
-import { Passkeys } from "./Passkeys.jsx";
 import { pushErrorText } from "./PushPrompt.jsx";
 import "../strings/settings.js";
 
-export function Settings({ auth }) {
+export function Settings({ auth, roles }) {
   const [push, setPush] = useState("");
   const [queue, setQueue] = useState(/** @type {any[]} */ ([]));
   useEffect(() => {
@@ -77,12 +77,25 @@ export function Settings({ auth }) {
         </>
       )}
 
-      <Passkeys />
-
-      <h2>{t("devices")}</h2>
-      <Link href="/devices" class="button">
-        {t("manageDevices")}
-      </Link>
+      <h2>{t("settingsMore")}</h2>
+      <ul class="menu-list">
+        {[
+          ["/settings/signing", "settingsSigning"],
+          ["/settings/notifications", "settingsNotifications"],
+          ["/settings/phrases", "settingsPhrases"],
+          may.delegate(roles) && ["/delegations", "settingsDelegations"],
+          ["/devices", "manageDevices"],
+          ["/validate", "settingsValidate"],
+        ]
+          .filter(Boolean)
+          .map(([href, label]) => (
+            <li key={href}>
+              <Link href={href} class="menu-item">
+                <span>{t(label)}</span>
+              </Link>
+            </li>
+          ))}
+      </ul>
 
       <div class="spacer" />
       <button type="button" class="button button-danger button-block" onClick={() => logout()}>
