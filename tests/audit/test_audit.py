@@ -315,7 +315,7 @@ def test_admins_see_the_chain_verified_in_the_app(client, world, app):
     assert r.status_code == 200
     assert r.json["ok"] is True and r.json["broken_at"] is None and r.json["checked"] > 0
     assert r.json["verified_at"].endswith("+07:00")
-    _tamper(app, "UPDATE audit_events SET action = 'x' WHERE seq = 2")
+    _sql(app, "UPDATE audit_events SET action = 'x' WHERE seq = 2")
     r = client.get(url, headers=world["admin"].headers)
     assert r.json["ok"] is False and r.json["broken_at"] == 2
     assert r.json["reason"] == "event content was changed" and r.json["checked"] == 1
