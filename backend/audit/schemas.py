@@ -29,14 +29,19 @@ class AuditPageSchema(PageSchema):
 
 
 class OrganisationArgsSchema(Schema):
-    organisation_id = fields.Integer(required=True)
+    organisation_id = Integer(required=True)
 
 
 class VerifyResultSchema(Schema):
     ok = fields.Boolean(metadata={"description": "every link of the chain holds"})
-    checked = fields.Integer(metadata={"description": "events checked before a break (or all)"})
-    broken_at = fields.Integer(
+    checked = Integer(metadata={"description": "events checked before a break (or all)"})
+    broken_at = Integer(
         allow_none=True, metadata={"description": "sequence number of the first broken event"}
     )
     reason = fields.String(metadata={"description": "what is wrong there (English)"})
+    breaks = fields.List(
+        fields.String(), metadata={"description": "every break found (runs on one line)"}
+    )
+    anchors = Integer(metadata={"description": "TSA anchors the chain was held against"})
+    timestamped_anchors = Integer(metadata={"description": "of them, with a valid timestamp"})
     verified_at = VNDateTime()

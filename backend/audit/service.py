@@ -281,6 +281,9 @@ def verify_for(actor: User, organisation_id: int) -> dict[str, Any]:
         "checked": result.checked,
         "broken_at": result.broken_at,
         "reason": result.reason,
+        "breaks": [str(b) for b in result.breaks],
+        "anchors": result.anchors,
+        "timestamped_anchors": result.timestamped,
         "verified_at": utcnow(),
     }
 

@@ -114,7 +114,7 @@ class DashboardSchema(Schema):
         allow_none=True,
         metadata={"description": "leaders: the five units with the most overdue work"},
     )
-    issued_this_month = fields.Integer(
+    issued_this_month = Integer(
         allow_none=True,
         metadata={"description": "leaders, admins: documents issued this month (Vietnam time)"},
     )

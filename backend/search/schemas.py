@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from backend.core.pagination import PageArgsSchema
-from backend.core.schemas import PageSchema
+from backend.core.schemas import Integer, PageSchema
 from backend.documents.schemas import DocumentSchema
 
 
@@ -13,14 +13,14 @@ class SearchArgsSchema(PageArgsSchema):
         validate=validate.Length(min=1, max=200),
         metadata={"description": "words to find, with or without diacritics"},
     )
-    document_type_id = fields.Integer(load_default=None)
+    document_type_id = Integer(load_default=None)
     direction = fields.String(load_default=None, validate=validate.OneOf(["incoming", "outgoing"]))
-    year = fields.Integer(
+    year = Integer(
         load_default=None,
         validate=validate.Range(min=2000, max=2100),
         metadata={"description": "the year the document entered the system (Vietnam time)"},
     )
-    unit_id = fields.Integer(load_default=None, metadata={"description": "the drafting unit"})
+    unit_id = Integer(load_default=None, metadata={"description": "the drafting unit"})
 
 
 class SearchHitSchema(DocumentSchema):

@@ -10,11 +10,11 @@ import { usePaged } from "../paged.js";
 import "../../strings/admin.js";
 import "./admin.css";
 
+// the server's reasons (backend/audit/service.py), in plain Vietnamese where we have them
 const REASONS = {
-  "event missing (deleted)": "reason_missing",
-  "link to previous event broken": "reason_link",
-  "event content was changed": "reason_changed",
-  "events at the end were deleted": "reason_tail",
+  "missing (deleted)": "reason_missing",
+  "link to the previous event broken": "reason_link",
+  "content does not match its keyed hash (changed, or rehashed without the key)": "reason_changed",
 };
 
 export function Audit({ auth, desk }) {
@@ -50,6 +50,13 @@ export function Audit({ auth, desk }) {
                   time: fmtDateTime(chain.verified_at),
                 })}
           </p>
+        )}
+        {chain && chain.breaks?.length > 1 && (
+          <ul class="chain-breaks">
+            {chain.breaks.map((b) => (
+              <li key={b}>{b}</li>
+            ))}
+          </ul>
         )}
       </div>
       {chain && (
