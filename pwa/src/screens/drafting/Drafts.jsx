@@ -38,7 +38,8 @@ export function Drafts({ search, counts, dataTick, selected }) {
       />
       <section id="drafts-panel" role="tabpanel" aria-labelledby={`tab-${tab}`} aria-busy={list.loading}>
         <ul class="doc-list">
-          {list.items.map((item) =>
+          {/* right after a tab switch the list still holds the other tab's rows: skip them */}
+          {list.items.filter((item) => (tab === "drafts") === !item.document).map((item) =>
             tab === "drafts" ? (
               <DraftRow key={item.id} doc={item} open={selected === item.id} />
             ) : (
