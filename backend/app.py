@@ -92,6 +92,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     from backend.auth.api import blp as auth_blp
     from backend.calendar.api import blp as calendar_blp
     from backend.documents.api import blp as documents_blp
+    from backend.exchange.api import blp as exchange_blp
     from backend.notifications.api import blp as notifications_blp
     from backend.org.api import blp as org_blp
     from backend.registers.api import blp as registers_blp
@@ -115,8 +116,13 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         calendar_blp,
         assignments_blp,
         reports_blp,
+        exchange_blp,
     ):
         api.register_blueprint(blueprint)
+
+    from backend.exchange import subscriptions
+
+    subscriptions.connect()
 
     from backend import health, web
 

@@ -86,6 +86,17 @@ class Settings:
     # empty = the host the request came to (fine for one host; set both behind a proxy)
     webauthn_rp_id: str = ""
     webauthn_origins: str = ""  # comma-separated, e.g. https://trinhky.example.gov.vn
+    # Exchange between agencies (edXML). The national axis (VXP): its URL, this
+    # installation's system id and HMAC secret; in development the local axis of `make
+    # run` (DEV_AXIS, on DEV_AXIS_PORT) with a secret generated into var/.
+    exchange_vxp_url: str = ""
+    exchange_vxp_system_id: str = ""
+    exchange_vxp_secret: str = ""
+    exchange_max_attempts: int = 8  # transport errors before a delivery shows as failed
+    exchange_max_package_mb: int = 100
+    exchange_ingest_processes: int = 0  # signature checks of received PDFs; 0 = CPU count
+    dev_axis: bool = True
+    dev_axis_port: int = 8020
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -117,6 +128,12 @@ class Settings:
             self.signing_pki_dir = str(var / "pki")
         if self.is_production:
             self.dev_pki = False
+            self.dev_axis = False
+        if self.dev_axis:
+            self.exchange_vxp_url = self.exchange_vxp_url or f"http://127.0.0.1:{self.dev_axis_port}"
+            self.exchange_vxp_system_id = self.exchange_vxp_system_id or "trinhky-dev"
+            if not self.exchange_vxp_secret:
+                self.exchange_vxp_secret = _development_secret(var, "exchange_secret")
         if not self.secret_key and not self.is_production:
             self.secret_key = _development_secret(var)
 
@@ -128,6 +145,14 @@ class Settings:
                 raise ConfigError(
                     f"SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters in production"
                 )
+            if self.exchange_vxp_url and (
+                self.exchange_vxp_secret.strip().lower() in PLACEHOLDER_SECRETS
+                or not self.exchange_vxp_system_id
+            ):
+                raise ConfigError(
+                    "EXCHANGE_VXP_SYSTEM_ID and a real EXCHANGE_VXP_SECRET are needed with "
+                    "EXCHANGE_VXP_URL in production"
+                )
         if not 0 < self.access_token_ttl <= MAX_ACCESS_TOKEN_TTL:
             raise ConfigError("ACCESS_TOKEN_TTL must be between 1 and 900 seconds")
         if self.max_upload_mb <= 0:
@@ -138,9 +163,9 @@ class Settings:
         return self.max_upload_mb * 1024 * 1024
 
 
-def _development_secret(var: Path) -> str:
+def _development_secret(var: Path, name: str = "secret_key") -> str:
     """A random key generated on first run and reused, so tokens survive restarts."""
-    path = var / "secret_key"
+    path = var / name
     if path.exists():
         return path.read_text().strip()
     var.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,15 @@ from backend.documents.models import (
     DocumentParticipant,
     DocumentVersion,
 )
+from backend.exchange.models import (
+    ChangeRequest,
+    DeliveryEvent,
+    DirectoryEntry,
+    InboundMessage,
+    OutboxMessage,
+    ReceivedDocument,
+)
+from backend.exchange.models import Delivery as ExchangeDelivery
 from backend.notifications.models import (
     Notification,
     NotificationPreference,
@@ -48,6 +57,13 @@ from backend.workflow.models import (
 )
 
 __all__ = [
+    "ChangeRequest",
+    "DeliveryEvent",
+    "DirectoryEntry",
+    "ExchangeDelivery",
+    "InboundMessage",
+    "OutboxMessage",
+    "ReceivedDocument",
     "Assignment",
     "AssignmentExtension",
     "AssignmentProgress",

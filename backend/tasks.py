@@ -51,6 +51,30 @@ def register(huey: Huey) -> SimpleNamespace:
         with _context():
             return service.run_request(request_id)
 
+    @huey.task(name="exchange_send")
+    def exchange_send() -> int:
+        """Hand due outbox messages to their channel (the axis, another organisation)."""
+        from backend.exchange import sending
+
+        with _context():
+            return sending.send_due()
+
+    @huey.task(name="exchange_poll")
+    def exchange_poll() -> dict[str, int]:
+        """Fetch, keep, acknowledge and ingest what waits on the axis."""
+        from backend.exchange import receiving
+
+        with _context():
+            return receiving.poll()
+
+    @huey.periodic_task(crontab(minute="*"), name="exchange_tick")
+    def exchange_tick() -> tuple[int, dict[str, int]]:
+        """Every minute: due retries of the outbox, then a poll of the axis."""
+        from backend.exchange import receiving, sending
+
+        with _context():
+            return sending.send_due(), receiving.poll()
+
     @huey.periodic_task(crontab(minute="*"), name="sweep")
     def sweep() -> tuple[int, int, int]:
         """Deliver what was committed but never handed to the queue, due retries, and
@@ -87,6 +111,9 @@ def register(huey: Huey) -> SimpleNamespace:
         deliver_notifications=deliver_notifications,
         deliver_webhooks=deliver_webhooks,
         sign_request=sign_request,
+        exchange_send=exchange_send,
+        exchange_poll=exchange_poll,
+        exchange_tick=exchange_tick,
         sweep=sweep,
         reminders=reminders,
         purge_idempotency_records=purge_idempotency_records,

@@ -13,6 +13,7 @@ from asn1crypto import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers import Fetchers
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
 from .appearance import iso_vn
@@ -101,8 +102,14 @@ def _verdict(r: dict[str, Any]) -> tuple[str, str]:
 
 
 def _context(
-    trust_roots: list[x509.Certificate], other: list[x509.Certificate]
+    trust_roots: list[x509.Certificate],
+    other: list[x509.Certificate],
+    fetchers: Fetchers | None = None,
 ) -> ValidationContext:
+    if fetchers is not None:
+        return ValidationContext(
+            trust_roots=trust_roots, other_certs=other, allow_fetching=True, fetchers=fetchers
+        )
     return ValidationContext(
         trust_roots=trust_roots,
         other_certs=other,
@@ -111,9 +118,13 @@ def _context(
     )
 
 
-def validate(pdf: bytes, trust_roots: list[x509.Certificate]) -> ValidationReport:
+def validate(
+    pdf: bytes, trust_roots: list[x509.Certificate], *, fetchers: Fetchers | None = None
+) -> ValidationReport:
     """Check every signature and document timestamp of ``pdf`` against ``trust_roots``
-    (several roots may be trusted at once, e.g. the Ban Cơ yếu root and a public CA)."""
+    (several roots may be trusted at once, e.g. the Ban Cơ yếu root and a public CA).
+    ``fetchers`` (optional) are shared by many checks, so OCSP responses and CRLs fetched
+    for one document serve the next (bulk checks of received documents)."""
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         signatures = list(reader.embedded_signatures)
@@ -129,7 +140,7 @@ def validate(pdf: bytes, trust_roots: list[x509.Certificate]) -> ValidationRepor
     for i, sig in enumerate(signatures):
         is_doc_ts = sig.sig_object.get("/Type") == "/DocTimeStamp"
         other = list(sig.other_embedded_certs)
-        context = _context(trust_roots, other)
+        context = _context(trust_roots, other, fetchers)
         if is_doc_ts:
             status = validate_pdf_timestamp(sig, validation_context=context)
         else:

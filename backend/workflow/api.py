@@ -172,7 +172,9 @@ class Issue(MethodView):
     @blp.response(200, DocumentSchema)
     def post(self, data: dict, document_id: int):
         """Ban hành: number, date and register the signed document (clerk)"""
-        details = service.IssueDetails(data["recipients"], data["copies"], data["note"])
+        details = service.IssueDetails(
+            data["recipients"], data["copies"], data["note"], data["send_to"]
+        )
         return _changed(service.issue(current_user(), document_id, if_match_header(), details))
 
 

@@ -125,12 +125,31 @@ class ForwardSchema(Schema):
     comment = fields.String(load_default="", validate=validate.Length(max=4000))
 
 
+class SendToSchema(Schema):
+    """A recipient picked from the directory: an organisation (reached in this installation
+    or over the axis) or an internal unit."""
+
+    directory_id = fields.Integer(load_default=None, allow_none=True)
+    unit_id = fields.Integer(load_default=None, allow_none=True)
+
+
 class IssueSchema(Schema):
     recipients = fields.String(
-        load_default="", validate=validate.Length(max=4000), metadata={"description": "nơi nhận"}
+        load_default="",
+        validate=validate.Length(max=4000),
+        metadata={"description": "nơi nhận reached on paper (free text)"},
     )
     copies = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
+    send_to = fields.List(
+        fields.Nested(SendToSchema),
+        load_default=list,
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "recipients from the directory (GET /api/exchange/directory): "
+            "one delivery each, sent by the worker after the commit"
+        },
+    )
 
 
 class IncomingRegistrationSchema(Schema):
@@ -232,7 +251,7 @@ class CountsSchema(Schema):
 
 
 class TimelineEventSchema(Schema):
-    kind = fields.String(metadata={"description": "version | action | instruction"})
+    kind = fields.String(metadata={"description": "version | action | instruction | exchange"})
     action = fields.String()
     at = VNDateTime()
     actor = fields.Nested(PersonSchema)
@@ -243,3 +262,9 @@ class TimelineEventSchema(Schema):
     device = fields.Dict(allow_none=True)
     version_number = fields.Integer()
     text = fields.String()
+    recipient = fields.Dict(
+        metadata={"description": "exchange: the recipient {name, code, channel}"}
+    )
+    status_code = fields.String(
+        allow_none=True, metadata={"description": "exchange: edXML status (01–06, 13, 15, 16)"}
+    )

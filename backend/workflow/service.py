@@ -9,13 +9,14 @@ chain, and the next actors get their notifications.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g, has_request_context
 from sqlalchemy import select
 
 from backend.audit import service as audit
+from backend.core import events
 from backend.core.db import atomic, session
 from backend.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.core.http import check_if_match
@@ -885,6 +886,7 @@ class IssueDetails:
     recipients: str
     copies: int | None
     note: str
+    send_to: list[dict[str, Any]] = field(default_factory=list)  # from the directory
 
 
 def issue(actor: User, document_id: int, if_match: str | None, details: IssueDetails) -> Document:
@@ -921,6 +923,8 @@ def issue(actor: User, document_id: int, if_match: str | None, details: IssueDet
             comment=details.note,
             data={"number_symbol": entry.number_symbol, "number": entry.number},
         )
+        # the exchange domain creates one delivery per recipient picked from the directory
+        events.document_issued.send(document, actor=actor, send_to=details.send_to)
         documents.touch(document)
     return document
 
@@ -1019,6 +1023,7 @@ def register_incoming(
                 "signatures_valid": report["ok"] if report["signatures"] else None,
             },
         )
+        events.incoming_registered.send(document, actor=actor, entry=entry)
         documents.touch(document)
     return document, entry
 
@@ -1059,6 +1064,7 @@ def refuse_incoming(actor: User, document_id: int, if_match: str | None, reason:
             raise _illegal("refuse", document)
         document.status = DocumentStatus.REFUSED
         _record(document, "refuse", actor, comment=reason)
+        events.incoming_refused.send(document, actor=actor, reason=reason)
         documents.touch(document)
     return document
 
