@@ -747,7 +747,7 @@ def _queue_raw_status(
                 "staff": staff or {},
                 "timestamp": to_vn(utcnow()).replace(tzinfo=None).isoformat(timespec="seconds"),
             },
-            urgency_rank=urgency_rank + (3 if code == "02" else 0),
+            urgency_rank=urgency_rank,
             state=TransportState.PENDING,
             next_attempt_at=utcnow(),
             created_at=utcnow(),
@@ -1261,13 +1261,14 @@ def counts(actor: User, organisation_id: int | None) -> dict[str, int]:
     organisation_id = organisation_id or _clerk_organisation(actor)
     _require_clerk(actor, organisation_id)
     s = session()
-    rows = dict(
-        s.execute(
+    rows = {
+        state: n
+        for state, n in s.execute(
             select(ReceivedDocument.state, func.count(ReceivedDocument.id))
             .where(ReceivedDocument.organisation_id == organisation_id)
             .group_by(ReceivedDocument.state)
-        ).all()
-    )
+        )
+    }
     pending = s.scalar(
         select(func.count(ChangeRequest.id)).where(
             ChangeRequest.organisation_id == organisation_id,

@@ -552,13 +552,14 @@ def stored_files(document: Document) -> list[documents.StoredFileRef]:
     """The current files of ``document`` as references to the shared blobs (inside the
     installation nothing is copied)."""
     files = documents.current_files(document)
-    texts = dict(
-        session().execute(
+    texts = {
+        sha: text
+        for sha, text in session().execute(
             select(BlobText.blob_sha256, BlobText.text).where(
                 BlobText.blob_sha256.in_([f.blob_sha256 for f in files])
             )
         )
-    )
+    }
     return [
         documents.StoredFileRef(
             kind=f.kind,
@@ -576,6 +577,8 @@ def stored_files(document: Document) -> list[documents.StoredFileRef]:
 # -- statuses coming back ----------------------------------------------------------------
 
 STATUS_NOTIFY = {"02", "15", "16"}
+# at the same second, the later stage wins
+STATUS_RANK = {"01": 1, "03": 3, "04": 4, "05": 5, "06": 6, "13": 7, "15": 8, "16": 8, "02": 9}
 
 
 def apply_status(
@@ -601,9 +604,19 @@ def apply_status(
         if repeat is not None:
             return False
     _event(delivery, "status", code, description, staff=staff, reported_at=reported_at)
-    delivery.status_code = code
-    delivery.status_description = description
-    delivery.status_at = reported_at or utcnow()
+    moment = reported_at or utcnow()
+    # statuses may arrive out of order: the line shows the latest one the recipient sent
+    # (edXML times have whole seconds: compare at that precision)
+    current = delivery.status_at.replace(microsecond=0) if delivery.status_at else None
+    second = moment.replace(microsecond=0)
+    if (
+        current is None
+        or second > current
+        or (second == current and STATUS_RANK[code] >= STATUS_RANK.get(delivery.status_code, 0))
+    ):
+        delivery.status_code = code
+        delivery.status_description = description
+        delivery.status_at = moment
     if delivery.transport_state != TransportState.SENT:
         delivery.transport_state = TransportState.SENT  # it arrived, whatever we thought
     if code == "15":
