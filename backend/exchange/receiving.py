@@ -97,8 +97,35 @@ def poll() -> dict[str, int]:
                     counts["acknowledged"] += 1
                 except TransportError as exc:
                     log.warning("exchange: message %s: %s", ref.doc_id, exc)
+        _acknowledge_leftovers(transport)
     counts.update(ingest_pending())
     return counts
+
+
+def _acknowledge_leftovers(transport: Any) -> None:
+    """Messages we stored whose acknowledgement we never recorded (a poll killed while
+    the axis was answering): tell the axis again; it is idempotent."""
+    rows = list(
+        session().scalars(
+            select(InboundMessage).where(
+                InboundMessage.transport == transport.name,
+                InboundMessage.acknowledged.is_(False),
+            )
+        )
+    )
+    for row in rows:
+        try:
+            transport.acknowledge(row.remote_id, "done")
+        except TransportError as exc:
+            if exc.retryable:
+                continue
+            log.warning("exchange: the axis refused to acknowledge %s: %s", row.remote_id, exc)
+        with atomic() as s:
+            s.execute(
+                update(InboundMessage)
+                .where(InboundMessage.id == row.id)
+                .values(acknowledged=True)
+            )
 
 
 def _stored(transport_name: str, ref: Any) -> InboundMessage | None:

@@ -239,7 +239,8 @@ def test_revocation_sample_field_for_field():
 STATUS_SAMPLES = {
     "status_inbox_01": (
         "01",
-        "Văn thư - Phòng Văn thư - Lưu trữ: Đã đến - Phần mềm QLVB đã nhận nhưng văn thư chưa xử lý",
+        "Văn thư - Phòng Văn thư - Lưu trữ: Đã đến - "
+        "Phần mềm QLVB đã nhận nhưng văn thư chưa xử lý",
     ),
     "status_rejection_02": (
         "02",
@@ -247,7 +248,8 @@ STATUS_SAMPLES = {
     ),
     "status_acceptance_03": (
         "03",
-        "Văn thư cơ - Phòng Văn thư - Lưu trữ: Tiếp nhận văn bản điện tử, vào sổ văn bản đến của đơn vị",
+        "Văn thư cơ - Phòng Văn thư - Lưu trữ: "
+        "Tiếp nhận văn bản điện tử, vào sổ văn bản đến của đơn vị",
     ),
     "status_assignment_04": ("04", "Lãnh đạo: Phân công xử lý"),
     "status_processing_05": ("05", "Đang xử lý văn bản đến"),
@@ -602,7 +604,7 @@ def test_external_entity_is_never_resolved(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("mật khẩu quản trị")
     package = edxml.build_edoc(ours()).decode()
-    body = package.split("\n", 1)[1].replace("<edXML:Subject>", f"<edXML:Subject>&xxe;", 1)
+    body = package.split("\n", 1)[1].replace("<edXML:Subject>", "<edXML:Subject>&xxe;", 1)
     xxe = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<!DOCTYPE edXML [<!ENTITY xxe SYSTEM "file://{secret}">]>\n' + body
