@@ -130,7 +130,9 @@ class Settings:
             self.dev_pki = False
             self.dev_axis = False
         if self.dev_axis:
-            self.exchange_vxp_url = self.exchange_vxp_url or f"http://127.0.0.1:{self.dev_axis_port}"
+            self.exchange_vxp_url = (
+                self.exchange_vxp_url or f"http://127.0.0.1:{self.dev_axis_port}"
+            )
             self.exchange_vxp_system_id = self.exchange_vxp_system_id or "trinhky-dev"
             if not self.exchange_vxp_secret:
                 self.exchange_vxp_secret = _development_secret(var, "exchange_secret")

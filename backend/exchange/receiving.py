@@ -122,9 +122,7 @@ def _acknowledge_leftovers(transport: Any) -> None:
             log.warning("exchange: the axis refused to acknowledge %s: %s", row.remote_id, exc)
         with atomic() as s:
             s.execute(
-                update(InboundMessage)
-                .where(InboundMessage.id == row.id)
-                .values(acknowledged=True)
+                update(InboundMessage).where(InboundMessage.id == row.id).values(acknowledged=True)
             )
 
 
