@@ -16,6 +16,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers import Fetchers
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
+from . import speedups  # noqa: F401 - pyHanko reads signature contents faster
 from .appearance import iso_vn
 from .errors import NotAPdf
 
@@ -184,7 +185,7 @@ def validate(
         verdict_vi, verdict_en = _verdict(facts)
         report.signatures.append(
             SignatureReport(
-                field=sig.field_name,
+                field=str(sig.field_name),  # a plain str: the PDF object drags its reader along
                 kind="document-timestamp" if is_doc_ts else "signature",
                 signer=signer,
                 organisation=organisation,

@@ -79,10 +79,12 @@ def _insert(s: Any) -> Any:
 
 
 def poll() -> dict[str, int]:
-    """Fetch what waits on the axis (documents and statuses), keep it, acknowledge it;
-    then ingest it."""
+    """Fetch what waits on the axis (statuses, then documents), keep each message,
+    acknowledge it, and ingest it — the signature checks of one package run while the
+    next is being fetched."""
     transport = runtime.transport()
     counts = {"fetched": 0, "acknowledged": 0}
+    ingest = _Ingest()
     if transport is not None:
         for message_type in ("status", "edoc"):
             try:
@@ -90,16 +92,45 @@ def poll() -> dict[str, int]:
             except TransportError as exc:
                 log.warning("exchange: cannot list %s messages: %s", message_type, exc)
                 continue
+            ingest.expect(len(refs))
+            acknowledged: list[int] = []
             for ref in refs:
                 try:
-                    counts["fetched"] += _fetch(transport, ref)
-                    _acknowledge(transport, ref)
-                    counts["acknowledged"] += 1
+                    stored_id, fresh = _fetch(transport, ref)
+                    counts["fetched"] += fresh
+                    if stored_id is not None:
+                        if fresh:
+                            ingest.submit(stored_id)
+                        transport.acknowledge(ref.doc_id, "done")
+                        acknowledged.append(stored_id)
+                        counts["acknowledged"] += 1
                 except TransportError as exc:
                     log.warning("exchange: message %s: %s", ref.doc_id, exc)
+                if len(acknowledged) >= ACK_BATCH:
+                    _mark_acknowledged(acknowledged)
+                ingest.commit_ready()
+            _mark_acknowledged(acknowledged)
         _acknowledge_leftovers(transport)
-    counts.update(ingest_pending())
+    ingest.finish()
+    counts.update(ingest.counts)
+    leftovers = ingest_pending()  # stored by an earlier poll that did not finish
+    for key, value in leftovers.items():
+        counts[key] += value
     return counts
+
+
+ACK_BATCH = 50
+
+
+def _mark_acknowledged(ids: list[int]) -> None:
+    """Record acknowledgements (a crash before this only means acknowledging again)."""
+    if not ids:
+        return
+    with atomic() as s:
+        s.execute(
+            update(InboundMessage).where(InboundMessage.id.in_(ids)).values(acknowledged=True)
+        )
+    ids.clear()
 
 
 def _acknowledge_leftovers(transport: Any) -> None:
@@ -113,6 +144,7 @@ def _acknowledge_leftovers(transport: Any) -> None:
             )
         )
     )
+    done = []
     for row in rows:
         try:
             transport.acknowledge(row.remote_id, "done")
@@ -120,10 +152,8 @@ def _acknowledge_leftovers(transport: Any) -> None:
             if exc.retryable:
                 continue
             log.warning("exchange: the axis refused to acknowledge %s: %s", row.remote_id, exc)
-        with atomic() as s:
-            s.execute(
-                update(InboundMessage).where(InboundMessage.id == row.id).values(acknowledged=True)
-            )
+        done.append(row.id)
+    _mark_acknowledged(done)
 
 
 def _stored(transport_name: str, ref: Any) -> InboundMessage | None:
@@ -136,10 +166,12 @@ def _stored(transport_name: str, ref: Any) -> InboundMessage | None:
     )
 
 
-def _fetch(transport: Any, ref: Any) -> int:
-    """Store a message unless we have it already (a poll killed before it acknowledged)."""
-    if _stored(transport.name, ref) is not None:
-        return 0
+def _fetch(transport: Any, ref: Any) -> tuple[int | None, bool]:
+    """Store a message unless we have it already (a poll killed before it acknowledged):
+    (its row, whether it is new)."""
+    existing = _stored(transport.name, ref)
+    if existing is not None:
+        return existing.id, False
     data = transport.fetch(ref.doc_id)
     sha = documents.blob_store().put_bytes(data)  # on disk before the row that names it
     with atomic() as s:
@@ -161,18 +193,8 @@ def _fetch(transport: Any, ref: Any) -> int:
             )
             .on_conflict_do_nothing(index_elements=["transport", "remote_id", "to_code"])
         )
-    return 1 if result.rowcount else 0
-
-
-def _acknowledge(transport: Any, ref: Any) -> None:
-    row = _stored(transport.name, ref)
-    if row is None or row.acknowledged:
-        return
-    transport.acknowledge(ref.doc_id, "done")
-    with atomic() as s:
-        s.execute(
-            update(InboundMessage).where(InboundMessage.id == row.id).values(acknowledged=True)
-        )
+    stored = _stored(transport.name, ref)
+    return (stored.id if stored else None), bool(result.rowcount)
 
 
 def enqueue_poll() -> None:
@@ -198,14 +220,68 @@ def _get_pool(size: int) -> ProcessPoolExecutor:
     return _pool[1]
 
 
-def _job(row: InboundMessage) -> prepare.Job:
-    roots = tuple(c.dump() for c in signing_runtime.trust_roots())
+def _trust_roots() -> tuple[bytes, ...]:
+    return tuple(c.dump() for c in signing_runtime.trust_roots())
+
+
+def _job(row: InboundMessage, roots: tuple[bytes, ...]) -> prepare.Job:
     return prepare.Job(
         package_path=str(documents.blob_store().path(row.blob_sha256)),
         blob_dir=runtime.settings().blob_dir,
         limits=runtime.limits(),
         trust_roots=roots,
     )
+
+
+class _Ingest:
+    """Packages prepared while the poll goes on: in a pool of processes when many wait,
+    in the worker itself otherwise; each committed as soon as it is ready."""
+
+    def __init__(self) -> None:
+        self.counts = {"accepted": 0, "rejected": 0, "statuses": 0, "ignored": 0}
+        self.pending: list[tuple[int, Future]] = []
+        self.inline: list[int] = []
+        self.pool: ProcessPoolExecutor | None = None
+        self.roots = _trust_roots()
+
+    def expect(self, n: int) -> None:
+        size = _processes()
+        if self.pool is None and size > 1 and n >= POOL_FROM:
+            self.pool = _get_pool(size)
+
+    def submit(self, inbound_id: int) -> None:
+        if self.pool is None:
+            self.inline.append(inbound_id)
+            return
+        row = session().get(InboundMessage, inbound_id)
+        self.pending.append((inbound_id, self.pool.submit(prepare.prepare, _job(row, self.roots))))
+
+    def commit_ready(self) -> None:
+        ready: list[tuple[int, Future]] = []
+        waiting: list[tuple[int, Future]] = []
+        for item in self.pending:
+            (ready if item[1].done() else waiting).append(item)
+        self.pending = waiting
+        for inbound_id, future in ready:
+            self._commit(inbound_id, future)
+
+    def _commit(self, inbound_id: int, future: Future) -> None:
+        try:
+            prepared = future.result()
+        except Exception:  # noqa: BLE001 - a broken pool: the message stays stored
+            log.exception("exchange: preparing message %s failed", inbound_id)
+            return
+        self.counts[_commit(inbound_id, prepared)] += 1
+
+    def finish(self) -> None:
+        for inbound_id, future in self.pending:
+            self._commit(inbound_id, future)
+        self.pending = []
+        for inbound_id in self.inline:
+            row = session().get(InboundMessage, inbound_id)
+            if row is not None and row.state == "fetched":
+                self.counts[_commit(inbound_id, prepare.prepare(_job(row, self.roots)))] += 1
+        self.inline = []
 
 
 def ingest_pending(limit: int | None = None) -> dict[str, int]:
@@ -221,7 +297,8 @@ def ingest_pending(limit: int | None = None) -> dict[str, int]:
         rows = list(session().scalars(query))
         if not rows:
             break
-        jobs = [(row.id, _job(row)) for row in rows]
+        roots = _trust_roots()
+        jobs = [(row.id, _job(row, roots)) for row in rows]
         size = _processes()
         if size > 1 and len(jobs) >= POOL_FROM:
             futures: list[tuple[int, Future]] = [
