@@ -19,7 +19,7 @@ from backend.core.pagination import Page, decode_cursor, encode_cursor
 from backend.org.models import Organisation, Role, User
 from backend.search.text import normalise
 
-from . import codes
+from . import codes, runtime
 from .models import DirectoryEntry, Reach
 
 EDITABLE = (
@@ -109,6 +109,13 @@ def by_code(code: str) -> DirectoryEntry | None:
     code = codes.normalise(code)
     if not code:
         return None
+    cache = runtime.memo("entries")
+    if code not in cache:
+        cache[code] = _by_code(code)
+    return cache[code]
+
+
+def _by_code(code: str) -> DirectoryEntry | None:
     return session().scalar(
         select(DirectoryEntry).where(
             or_(DirectoryEntry.code == code, DirectoryEntry.code_qd20 == code)
@@ -118,11 +125,15 @@ def by_code(code: str) -> DirectoryEntry | None:
 
 def entry_of_organisation(organisation_id: int) -> DirectoryEntry:
     """Our own organisation's entry (created from the organisation when missing)."""
+    cache = runtime.memo("own")
+    if organisation_id in cache:
+        return cache[organisation_id]
     s = session()
     entry = s.scalar(
         select(DirectoryEntry).where(DirectoryEntry.organisation_id == organisation_id)
     )
     if entry is not None:
+        cache[organisation_id] = entry  # (one created below may still be rolled back)
         return entry
     sync_installation()
     entry = s.scalar(

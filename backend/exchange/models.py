@@ -215,6 +215,8 @@ class ReceivedDocument(Base):
         Index(
             "ix_exchange_received_sender", "organisation_id", "sender_code", "sender_document_id"
         ),
+        # duplicate alerts: same sender, same number/symbol
+        Index("ix_exchange_received_number", "organisation_id", "sender_code", "number_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -238,6 +240,7 @@ class ReceivedDocument(Base):
     sender: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # From, as sent
     sender_document_id: Mapped[str] = mapped_column(String(200), default="")
     number_symbol: Mapped[str] = mapped_column(String(60), default="")
+    number_key: Mapped[str] = mapped_column(String(60), default="")  # upper case, no spaces
     document_date: Mapped[date | None] = mapped_column(Date)
     place: Mapped[str] = mapped_column(String(100), default="")
     type_name: Mapped[str] = mapped_column(String(120), default="")

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.assignments import service as assignments
@@ -402,6 +402,7 @@ def _reject(
             sender_name=(edoc.sender.organ_name if edoc else "")[:255],
             sender_document_id=refusal.document_id[:200],
             number_symbol=(edoc.number_symbol if edoc else "")[:60],
+            number_key=number_key(edoc.number_symbol) if edoc else "",
             document_date=edoc.promulgation_date if edoc else None,
             subject=edoc.subject if edoc else "",
             files=[f.as_dict() for f in prepared.files],
@@ -443,13 +444,14 @@ def _reject(
 
 
 def _document_type_id(type_name: str) -> int:
-    s = session()
-    wanted = normalise(type_name).strip()
-    types = list(s.scalars(select(DocumentType).where(DocumentType.is_copy.is_(False))))
-    for t in types:
-        if wanted and normalise(t.name).strip() == wanted:
-            return t.id
-    return next(t.id for t in types if t.code == "cong-van")
+    """Our catalogue's type of that name (diacritics and case aside), else công văn."""
+    types = runtime.memo("types")
+    if not types:
+        for t in session().scalars(select(DocumentType).where(DocumentType.is_copy.is_(False))):
+            types[normalise(t.name).strip()] = t.id
+            if t.code == "cong-van":
+                types[""] = t.id
+    return types.get(normalise(type_name).strip(), types[""])
 
 
 def _find_received(
@@ -471,36 +473,48 @@ def _find_received(
     )
 
 
+def number_key(number_symbol: str) -> str:
+    return number_symbol.replace(" ", "").upper()[:60]
+
+
 def _duplicates(received: ReceivedDocument) -> tuple[int | None, list[str]]:
     """Same sender and DocumentId, or same sender, number/symbol and year, already
     received; or the same number already registered by hand."""
     s = session()
-    earlier = list(
-        s.scalars(
-            select(ReceivedDocument).where(
-                ReceivedDocument.organisation_id == received.organisation_id,
-                ReceivedDocument.sender_code == received.sender_code,
-                ReceivedDocument.id != received.id,
-                ReceivedDocument.state.not_in([ReceivedState.REJECTED, ReceivedState.CHANGE]),
-            )
+    earlier = s.execute(
+        select(
+            ReceivedDocument.id,
+            ReceivedDocument.sender_document_id,
+            ReceivedDocument.number_key,
+            ReceivedDocument.document_date,
         )
-    )
+        .where(
+            ReceivedDocument.organisation_id == received.organisation_id,
+            ReceivedDocument.sender_code == received.sender_code,
+            ReceivedDocument.id != received.id,
+            ReceivedDocument.state.not_in([ReceivedState.REJECTED, ReceivedState.CHANGE]),
+            or_(
+                ReceivedDocument.sender_document_id == received.sender_document_id,
+                ReceivedDocument.number_key == received.number_key,
+            ),
+        )
+        .order_by(ReceivedDocument.id)
+    ).all()
     reasons: list[str] = []
     first: int | None = None
-    symbol = received.number_symbol.replace(" ", "").upper()
-    for e in earlier:
-        if e.sender_document_id and e.sender_document_id == received.sender_document_id:
-            reasons.append(f"same-document-id:{e.id}")
-            first = first or e.id
+    for e_id, e_document_id, e_key, e_date in earlier:
+        if e_document_id and e_document_id == received.sender_document_id:
+            reasons.append(f"same-document-id:{e_id}")
+            first = first or e_id
         elif (
-            symbol
-            and e.number_symbol.replace(" ", "").upper() == symbol
-            and e.document_date
+            received.number_key
+            and e_key == received.number_key
+            and e_date
             and received.document_date
-            and e.document_date.year == received.document_date.year
+            and e_date.year == received.document_date.year
         ):
-            reasons.append(f"same-number-symbol:{e.id}")
-            first = first or e.id
+            reasons.append(f"same-number-symbol:{e_id}")
+            first = first or e_id
     if received.number_symbol and received.document_date:
         registered = registers.find_duplicates(
             received.organisation_id,
@@ -535,8 +549,8 @@ def accept_edoc(
     sender_code = edoc.sender.organ_id.upper()
     shas = sorted(f.sha256 for f in files)
     kind = edoc.business.doc_type
-    for earlier in s.scalars(
-        select(ReceivedDocument).where(
+    for earlier_id, earlier_files in s.execute(
+        select(ReceivedDocument.id, ReceivedDocument.files).where(
             ReceivedDocument.organisation_id == organisation_id,
             ReceivedDocument.sender_code == sender_code,
             ReceivedDocument.sender_document_id == edoc.document_id,
@@ -544,8 +558,9 @@ def accept_edoc(
             ReceivedDocument.state != ReceivedState.REJECTED,
         )
     ):
-        if sorted(f["sha256"] for f in earlier.files) == shas:
-            return earlier, False  # the same package again (a resend, a retried send)
+        if sorted(f["sha256"] for f in earlier_files) == shas:
+            # the same package again (a resend, a retried send)
+            return s.get(ReceivedDocument, earlier_id), False
     urgency = runtime.urgency_of(edoc.priority)
     received = ReceivedDocument(
         organisation_id=organisation_id,
@@ -567,6 +582,7 @@ def accept_edoc(
         },
         sender_document_id=edoc.document_id[:200],
         number_symbol=edoc.number_symbol[:60],
+        number_key=number_key(edoc.number_symbol),
         document_date=edoc.promulgation_date,
         place=edoc.place[:100],
         type_name=edoc.type_name[:120],
@@ -1345,6 +1361,7 @@ def _apply_update(target: ReceivedDocument, package: ReceivedDocument) -> None:
     for field in (
         "subject",
         "number_symbol",
+        "number_key",
         "document_date",
         "due_date",
         "signer",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_app_context
 from sqlalchemy import select
 
 from backend.core.db import atomic, session
@@ -61,12 +61,24 @@ def urgency_rank(urgency: str) -> int:
     return URGENCY_RANK[Urgency(urgency)]
 
 
+def memo(name: str) -> dict[Any, Any]:
+    """A cache for the length of the current task or request (many packages in a poll
+    look up the same clerks, types and directory entries)."""
+    if not has_app_context():
+        return {}
+    return g.setdefault(f"exchange_{name}", {})
+
+
 def system_user_id() -> int:
     """The account documents received from elsewhere are created by: inactive, no
     password, no membership — it cannot sign in; the timeline names it."""
+    cache = memo("system_user")
+    if "id" in cache:
+        return cache["id"]
     s = session()
     found = s.scalar(select(User.id).where(User.username == SYSTEM_USERNAME))
     if found is not None:
+        cache["id"] = found  # (one created below may still be rolled back: not cached)
         return found
     with atomic():
         user = User(
@@ -81,6 +93,13 @@ def system_user_id() -> int:
 
 
 def clerks_of(organisation_id: int) -> list[int]:
+    cache = memo("clerks")
+    if organisation_id not in cache:
+        cache[organisation_id] = _clerks_of(organisation_id)
+    return cache[organisation_id]
+
+
+def _clerks_of(organisation_id: int) -> list[int]:
     return list(
         session().scalars(
             select(User.id)
