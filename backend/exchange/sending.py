@@ -1028,10 +1028,7 @@ def timeline_entries(document: Document, *, actor: User, **_: Any) -> list[dict[
             "actor": None,
             "recipient": {"name": d.recipient_name, "code": d.recipient_code, "channel": d.channel},
             "status_code": e.status_code,
-            "text": e.description
-            if not e.status_code
-            else f"{edxml.STATUS_LABELS_VI.get(e.status_code, e.status_code)}"
-            + (f": {e.description}" if e.description else ""),
+            "text": e.description or edxml.STATUS_LABELS_VI.get(e.status_code or "", ""),
         }
         for e, d in rows
     ]
