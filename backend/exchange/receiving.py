@@ -1261,7 +1261,7 @@ def _withdraw(received: ReceivedDocument, reason: str, actor: User) -> None:
     if received.document_id is None:
         return
     document = session().scalar(
-        select(Document).where(Document.id == received.document_id).with_for_update()
+        select(Document).where(Document.id == received.document_id).with_for_update(of=Document)
     )
     document.status = DocumentStatus.WITHDRAWN
     documents.touch(document)
@@ -1337,7 +1337,9 @@ def decide_change(actor: User, change_id: int, accept: bool, note: str) -> dict[
 
 def _apply_update(target: ReceivedDocument, package: ReceivedDocument) -> None:
     s = session()
-    document = s.scalar(select(Document).where(Document.id == target.document_id).with_for_update())
+    document = s.scalar(
+        select(Document).where(Document.id == target.document_id).with_for_update(of=Document)
+    )
     refs = [
         documents.StoredFileRef(
             kind=f["kind"],

@@ -577,8 +577,6 @@ def stored_files(document: Document) -> list[documents.StoredFileRef]:
 # -- statuses coming back ----------------------------------------------------------------
 
 STATUS_NOTIFY = {"02", "15", "16"}
-# at the same second, the later stage wins
-STATUS_RANK = {"01": 1, "03": 3, "04": 4, "05": 5, "06": 6, "13": 7, "15": 8, "16": 8, "02": 9}
 
 
 def apply_status(
@@ -609,11 +607,7 @@ def apply_status(
     # (edXML times have whole seconds: compare at that precision)
     current = delivery.status_at.replace(microsecond=0) if delivery.status_at else None
     second = moment.replace(microsecond=0)
-    if (
-        current is None
-        or second > current
-        or (second == current and STATUS_RANK[code] >= STATUS_RANK.get(delivery.status_code, 0))
-    ):
+    if current is None or second >= current:  # same second: the one that came later
         delivery.status_code = code
         delivery.status_description = description
         delivery.status_at = moment
