@@ -41,6 +41,7 @@ migrate: install
 seed: migrate
 	$(PY) -m flask seed-demo
 	$(PY) -m flask dev-pki
+	$(PY) -m flask exchange dev-axis
 
 pwa:
 	cd pwa && npm install --no-audit --no-fund --loglevel=error && npm run build

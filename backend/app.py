@@ -115,6 +115,7 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
     from backend.auth.api import blp as auth_blp
     from backend.calendar.api import blp as calendar_blp
     from backend.documents.api import blp as documents_blp
+    from backend.exchange.api import blp as exchange_blp
     from backend.mail.api import blp as mail_blp
     from backend.notifications.api import blp as notifications_blp
     from backend.org.api import blp as org_blp
@@ -140,8 +141,13 @@ def create_app(config: Settings | dict[str, Any] | None = None) -> Flask:
         assignments_blp,
         reports_blp,
         mail_blp,
+        exchange_blp,
     ):
         api.register_blueprint(blueprint)
+
+    from backend.exchange import subscriptions
+
+    subscriptions.connect()
 
     from backend import health, web
 

@@ -1,5 +1,5 @@
 """Commands: ``flask db-upgrade``, ``db-downgrade``, ``seed-demo``, ``demo-accounts``,
-``audit verify``, ``audit anchor``, ``reindex-search``."""
+``audit verify``, ``audit anchor``, ``reindex-search``, ``exchange import-directory|dev-axis|poll``."""
 
 from __future__ import annotations
 
@@ -58,7 +58,10 @@ def init_app(app: Flask) -> None:
         if current_app.extensions["settings"].is_production:
             raise click.ClickException("seed-demo is for development only")
         users = run(_demo_password())
-        click.echo(f"demo agency ready ({len(users)} accounts)")
+        from backend.exchange.seed import seed_exchange_demo
+
+        departments = seed_exchange_demo(_demo_password())
+        click.echo(f"demo agency ready ({len(users) + len(departments)} accounts)")
 
     @app.cli.command("dev-pki")
     def dev_pki() -> None:
@@ -87,8 +90,13 @@ def init_app(app: Flask) -> None:
         click.echo(f"\n{DEMO_ORG[1]} ({DEMO_ORG[0]}) — mật khẩu / password: {_demo_password()}")
         for u in DEMO_USERS:
             click.echo(f"  {u.username:<16} {u.full_name:<22} {u.position_title} ({u.role})")
+        from backend.exchange.seed import DEPARTMENTS
         from backend.signatures.devpki import DEMO_SIGNING_PIN
 
+        for dept in DEPARTMENTS:
+            click.echo(f"{dept.name} ({dept.code}) — liên thông trong hệ thống")
+            for username, full_name, role, title, _unit in dept.people:
+                click.echo(f"  {username:<16} {full_name:<22} {title} ({role})")
         click.echo(
             f"Mã PIN ký số của lãnh đạo / signing PIN of leaders and heads: {DEMO_SIGNING_PIN}"
         )
@@ -143,3 +151,45 @@ def init_app(app: Flask) -> None:
         click.echo(f"anchored event {entry['seq']}, {stamped}")
 
     app.cli.add_command(audit)
+
+    exchange = AppGroup("exchange", help="Exchange between agencies (edXML, the axis).")
+
+    @exchange.command("import-directory")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def import_directory(path: str) -> None:
+        """Create or update the directory from a CSV file (UTF-8; columns code,
+        code_qd20, name, parent_code, reach, place, address, email, telephone, fax,
+        website). All lines or none."""
+        from pathlib import Path
+
+        from backend.core.errors import ApiError
+        from backend.exchange.directory import import_csv
+
+        try:
+            created, updated = import_csv(Path(path).read_text(encoding="utf-8-sig"))
+        except ApiError as exc:
+            raise click.ClickException(exc.detail) from exc
+        click.echo(f"directory: {created} added, {updated} updated")
+
+    @exchange.command("dev-axis")
+    def dev_axis() -> None:
+        """Write the development axis's systems (var/devaxis.json) for `make run`."""
+        if current_app.extensions["settings"].is_production:
+            raise click.ClickException("the development axis is for development only")
+        from backend.exchange.directory import sync_installation
+        from backend.exchange.seed import write_dev_axis_config
+
+        sync_installation()
+        path = write_dev_axis_config()
+        click.echo(f"development axis configured: {path}")
+
+    @exchange.command("poll")
+    def poll() -> None:
+        """Fetch and ingest what waits on the axis now, and send what waits to be sent."""
+        from backend.exchange import receiving, sending
+
+        sent = sending.send_due()
+        counts = receiving.poll()
+        click.echo(f"sent {sent}; received {counts}")
+
+    app.cli.add_command(exchange)

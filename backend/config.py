@@ -123,6 +123,17 @@ class Settings:
     mail_sink_port: int = 8025
     app_url: str = "http://127.0.0.1:8000"  # links in e-mails open the app here
     non_working_days: str = ""  # ISO dates (holidays, Tết), comma-separated: no digest
+    # Exchange between agencies (edXML). The national axis (VXP): its URL, this
+    # installation's system id and HMAC secret; in development the local axis of `make
+    # run` (DEV_AXIS, on DEV_AXIS_PORT) with a secret generated into var/.
+    exchange_vxp_url: str = ""
+    exchange_vxp_system_id: str = ""
+    exchange_vxp_secret: str = ""
+    exchange_max_attempts: int = 8  # transport errors before a delivery shows as failed
+    exchange_max_package_mb: int = 100
+    exchange_ingest_processes: int = 0  # signature checks of received PDFs; 0 = CPU count
+    dev_axis: bool = True
+    dev_axis_port: int = 8020
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -155,6 +166,7 @@ class Settings:
         if self.is_production:
             self.dev_pki = False
             self.mail_sink = False
+            self.dev_axis = False
         if not self.audit_anchor_dir:
             self.audit_anchor_dir = str(var / "audit-anchors")
         if not self.smtp_host and self.mail_sink:
@@ -163,6 +175,13 @@ class Settings:
             self.smtp_port = {"ssl": 465, "starttls": 587}.get(self.smtp_security, 25)
         if not self.converters:
             self.converters = max(1, os.cpu_count() or 1)
+        if self.dev_axis:
+            self.exchange_vxp_url = (
+                self.exchange_vxp_url or f"http://127.0.0.1:{self.dev_axis_port}"
+            )
+            self.exchange_vxp_system_id = self.exchange_vxp_system_id or "trinhky-dev"
+            if not self.exchange_vxp_secret:
+                self.exchange_vxp_secret = _development_secret(var, "exchange_secret")
         if not self.secret_key and not self.is_production:
             self.secret_key = _development_secret(var)
         if not self.audit_key and not self.is_production:
@@ -186,6 +205,14 @@ class Settings:
                 )
             if self.audit_key == self.secret_key:
                 raise ConfigError("AUDIT_KEY must differ from SECRET_KEY")
+            if self.exchange_vxp_url and (
+                self.exchange_vxp_secret.strip().lower() in PLACEHOLDER_SECRETS
+                or not self.exchange_vxp_system_id
+            ):
+                raise ConfigError(
+                    "EXCHANGE_VXP_SYSTEM_ID and a real EXCHANGE_VXP_SECRET are needed with "
+                    "EXCHANGE_VXP_URL in production"
+                )
         if not 0 < self.access_token_ttl <= MAX_ACCESS_TOKEN_TTL:
             raise ConfigError("ACCESS_TOKEN_TTL must be between 1 and 900 seconds")
         if self.max_upload_mb <= 0:

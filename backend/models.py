@@ -19,6 +19,15 @@ from backend.documents.models import (
     DocumentParticipant,
     DocumentVersion,
 )
+from backend.exchange.models import (
+    ChangeRequest,
+    DeliveryEvent,
+    DirectoryEntry,
+    InboundMessage,
+    OutboxMessage,
+    ReceivedDocument,
+)
+from backend.exchange.models import Delivery as ExchangeDelivery
 from backend.mail.models import (
     MailAttachment,
     MailDelivery,
@@ -58,6 +67,13 @@ from backend.workflow.models import (
 
 __all__ = [
     "ArchiveState",
+    "ChangeRequest",
+    "DeliveryEvent",
+    "DirectoryEntry",
+    "ExchangeDelivery",
+    "InboundMessage",
+    "OutboxMessage",
+    "ReceivedDocument",
     "Assignment",
     "AssignmentExtension",
     "AssignmentProgress",

@@ -132,6 +132,30 @@ def register(huey: Huey) -> SimpleNamespace:
         with _context():
             return conversions.run_pending()
 
+    @huey.task(name="exchange_send")
+    def exchange_send() -> int:
+        """Hand due outbox messages to their channel (the axis, another organisation)."""
+        from backend.exchange import sending
+
+        with _context():
+            return sending.send_due()
+
+    @huey.task(name="exchange_poll")
+    def exchange_poll() -> dict[str, int]:
+        """Fetch, keep, acknowledge and ingest what waits on the axis."""
+        from backend.exchange import receiving
+
+        with _context():
+            return receiving.poll()
+
+    @huey.periodic_task(crontab(minute="*"), name="exchange_tick")
+    def exchange_tick() -> tuple[int, dict[str, int]]:
+        """Every minute: due retries of the outbox, then a poll of the axis."""
+        from backend.exchange import receiving, sending
+
+        with _context():
+            return sending.send_due(), receiving.poll()
+
     @huey.periodic_task(crontab(minute="*"), name="sweep")
     def sweep() -> tuple[int, int, int]:
         """Deliver what was committed but never handed to the queue, due retries (push,
@@ -210,6 +234,9 @@ def register(huey: Huey) -> SimpleNamespace:
         convert_documents=convert_documents,
         send_mail=send_mail,
         digests=digests,
+        exchange_send=exchange_send,
+        exchange_poll=exchange_poll,
+        exchange_tick=exchange_tick,
         sweep=sweep,
         reminders=reminders,
         purge_idempotency_records=purge_idempotency_records,

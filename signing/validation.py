@@ -21,8 +21,10 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY, DiffResult, ModificationLevel
 from pyhanko.sign.validation import async_validate_pdf_signature, async_validate_pdf_timestamp
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers import Fetchers
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
+from . import speedups  # noqa: F401 - pyHanko reads signature contents faster
 from .appearance import iso_vn
 from .errors import NotAPdf
 from .pades import run_async
@@ -206,8 +208,14 @@ def sentence(indication: Indication, sub: str | None) -> tuple[str, str]:
 
 
 def _context(
-    trust_roots: list[x509.Certificate], other: list[x509.Certificate]
+    trust_roots: list[x509.Certificate],
+    other: list[x509.Certificate],
+    fetchers: Fetchers | None = None,
 ) -> ValidationContext:
+    if fetchers is not None:
+        return ValidationContext(
+            trust_roots=trust_roots, other_certs=other, allow_fetching=True, fetchers=fetchers
+        )
     return ValidationContext(
         trust_roots=trust_roots,
         other_certs=other,
@@ -234,9 +242,13 @@ def _forbidden_change_before(pdf: bytes, upto: int, field_names: list[str]) -> b
     return False
 
 
-def validate(pdf: bytes, trust_roots: list[x509.Certificate]) -> ValidationReport:
+def validate(
+    pdf: bytes, trust_roots: list[x509.Certificate], *, fetchers: Fetchers | None = None
+) -> ValidationReport:
     """Check every signature and document timestamp of ``pdf`` against ``trust_roots``
-    (several roots may be trusted at once, e.g. the Ban Cơ yếu root and a public CA)."""
+    (several roots may be trusted at once, e.g. the Ban Cơ yếu root and a public CA).
+    ``fetchers`` (optional) are shared by many checks, so OCSP responses and CRLs fetched
+    for one document serve the next (bulk checks of received documents)."""
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         signatures = list(reader.embedded_signatures)
@@ -248,7 +260,7 @@ def validate(pdf: bytes, trust_roots: list[x509.Certificate]) -> ValidationRepor
     for i, sig in enumerate(signatures):
         is_doc_ts = sig.sig_object.get("/Type") == "/DocTimeStamp"
         other = list(sig.other_embedded_certs)
-        context = _context(trust_roots, other)
+        context = _context(trust_roots, other, fetchers)
         if is_doc_ts:
             status = run_async(async_validate_pdf_timestamp(sig, validation_context=context))
         else:
@@ -302,7 +314,7 @@ def validate(pdf: bytes, trust_roots: list[x509.Certificate]) -> ValidationRepor
         kind = "document-timestamp" if is_doc_ts else "signature"
         report.signatures.append(
             SignatureReport(
-                field=sig.field_name,
+                field=str(sig.field_name),  # a plain str: the PDF object drags its reader along
                 kind=kind,
                 signer=signer,
                 organisation=organisation,

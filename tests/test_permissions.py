@@ -54,6 +54,82 @@ def everyone(status: int, **overrides: int) -> dict[str, int]:
     return {role: overrides.get(role, status) for role in ROLES}
 
 
+def _exchange_objects(app, client, world) -> dict[str, Any]:
+    """An issued document sent to Hà Tĩnh (an organisation of the same installation), a
+    document received over the axis waiting in the clerk's queue, and a recall request."""
+    from datetime import date
+
+    from backend.core.db import atomic
+    from backend.documents.service import _insert_blob_if_missing, blob_store
+    from backend.exchange import directory, edxml, receiving
+    from backend.exchange.models import (
+        ChangeRequest,
+        DirectoryEntry,
+        InboundMessage,
+        ReceivedDocument,
+    )
+
+    with app.app_context():
+        directory.sync_installation()
+        with atomic() as s:
+            h40 = s.query(DirectoryEntry).filter_by(code="000.00.00.H40").one().id
+            entry = DirectoryEntry(code="000.00.00.G09", name="Bộ Nội vụ", reach="axis")
+            s.add(entry)
+            s.flush()
+            entry_id = entry.id
+    sent = upload_document(client, world["specialist"]).json["id"]
+    set_route(client, world["specialist"], sent, standard_route(world))
+    act(client, world["specialist"], sent, "submit")
+    act(client, world["head"], sent, "approve")
+    act(client, world["leader"], sent, "approve")
+    issued = act(client, world["clerk"], sent, "issue", send_to=[{"directory_id": h40}])
+    assert issued.status_code == 200, issued.json
+    delivery = client.get(f"/api/documents/{sent}/deliveries", headers=world["clerk"].headers)
+    package = edxml.build_edoc(
+        edxml.Edoc(
+            sender=edxml.Organ(organ_id="000.00.00.G09", organ_name="Bộ Nội vụ"),
+            recipients=[edxml.Organ(organ_id="000.00.00.H41")],
+            document_id="000.00.00.G09,2026/11/20,15/BNV-VP",
+            code_number="15",
+            code_notation="BNV-VP",
+            promulgation_date=date(2026, 11, 20),
+            subject="Về việc báo cáo biên chế năm 2027",
+            attachments=[edxml.Attachment("cid:1", "15.pdf", "application/pdf", make_pdf())],
+        )
+    )
+    with app.app_context():
+        sha = blob_store().put_bytes(package)
+        with atomic() as s:
+            _insert_blob_if_missing(sha, len(package))
+            s.add(
+                InboundMessage(
+                    transport="vxp",
+                    remote_id="perm-1",
+                    message_type="edoc",
+                    from_code="000.00.00.G09",
+                    to_code="000.00.00.H41",
+                    blob_sha256=sha,
+                    size=len(package),
+                )
+            )
+        assert receiving.ingest_pending()["accepted"] == 1
+        with atomic() as s:
+            received = s.query(ReceivedDocument).filter_by(sender_code="000.00.00.G09").one().id
+            change = ChangeRequest(
+                organisation_id=world.org_a, received_id=received, kind="recall", reason="Sai số"
+            )
+            s.add(change)
+            s.flush()
+            change_id = change.id
+    return {
+        "entry": entry_id,
+        "sent": sent,
+        "out_delivery": delivery.json[0]["id"],
+        "received": received,
+        "change": change_id,
+    }
+
+
 @pytest.fixture
 def trusted_keys(app, pki_env: PKIEnv, monkeypatch, tmp_path) -> PKIEnv:  # noqa: F811
     """Keys and chains of the test PKI, its root trusted: registering a credential checks
@@ -71,7 +147,7 @@ def trusted_keys(app, pki_env: PKIEnv, monkeypatch, tmp_path) -> PKIEnv:  # noqa
 
 
 @pytest.fixture
-def objects(client, world, trusted_keys) -> dict[str, Any]:
+def objects(app, client, world, trusted_keys) -> dict[str, Any]:
     draft = upload_document(client, world["specialist"]).json
     secret = upload_document(client, world["specialist"], secrecy="toi_mat").json
     # on its route, waiting for the head of Phòng Kinh tế
@@ -183,7 +259,9 @@ def objects(client, world, trusted_keys) -> dict[str, Any]:
         headers=world["specialist"].headers,
         content_type="multipart/form-data",
     ).json["progress_reports"][0]["files"][0]["id"]
+    exchange = _exchange_objects(app, client, world)
     return {
+        **exchange,
         "asg_progress": progress,
         "asg_file": progress_file,
         "asg_doc": assigned,
@@ -592,6 +670,78 @@ CASES = [
         everyone(403, leader=200, head=200, admin=200, outsider=404),
     ),
     Case("GET", "/api/dashboard", everyone(200)),
+    # -- exchange (liên thông văn bản) --
+    Case("GET", "/api/exchange/directory", everyone(200)),
+    Case("POST", "/api/exchange/directory", everyone(403, admin=201), "json:directory_entry"),
+    Case("GET", "/api/exchange/directory/{entry}", everyone(200)),
+    Case(
+        "PATCH", "/api/exchange/directory/{entry}", everyone(403, admin=200), "json:directory_patch"
+    ),
+    # the issued document: drafter, reviewer, signer and clerk see its deliveries
+    Case("GET", "/api/documents/{sent}/deliveries", everyone(200, admin=404, outsider=404)),
+    Case(
+        "POST",
+        "/api/exchange/deliveries/{out_delivery}/resend",
+        everyone(403, clerk=202, admin=404, outsider=404),
+    ),
+    Case(
+        "POST",
+        "/api/documents/{sent}/recall",
+        everyone(403, clerk=202, admin=404, outsider=404),
+        "json:recall",
+    ),
+    Case(
+        "POST",
+        "/api/documents/{sent}/send-update",
+        everyone(403, clerk=202, admin=404, outsider=404),
+        "json:recall",
+    ),
+    # replacing a document by itself: allowed to try, refused for what it asks
+    Case(
+        "POST",
+        "/api/documents/{sent}/replace",
+        everyone(403, clerk=422, admin=404, outsider=404),
+        "json:replace",
+    ),
+    Case(
+        "GET",
+        "/api/exchange/sent?organisation_id={org}",
+        everyone(403, clerk=200, leader=200, admin=200, outsider=404),
+    ),
+    Case(
+        "GET",
+        "/api/exchange/received?organisation_id={org}",
+        everyone(403, clerk=200, outsider=404),
+    ),
+    Case(
+        "GET",
+        "/api/exchange/received/counts?organisation_id={org}",
+        everyone(403, clerk=200, outsider=404),
+    ),
+    Case("GET", "/api/exchange/received/{received}", everyone(403, clerk=200, outsider=404)),
+    Case(
+        "GET", "/api/exchange/received/{received}/package", everyone(403, clerk=200, outsider=404)
+    ),
+    Case(
+        "POST",
+        "/api/exchange/received/{received}/register",
+        everyone(403, clerk=200, outsider=404),
+        "json:received_register",
+    ),
+    Case(
+        "POST",
+        "/api/exchange/received/{received}/refuse",
+        everyone(403, clerk=200, outsider=404),
+        "json:refuse",
+    ),
+    Case("GET", "/api/exchange/changes", everyone(403, clerk=200)),
+    Case(
+        "POST",
+        "/api/exchange/changes/{change}/decide",
+        everyone(403, clerk=200, outsider=404),
+        "json:decide",
+    ),
+    Case("POST", "/api/exchange/poll", everyone(403, clerk=202, admin=202)),
     Case("POST", "/api/auth/logout", everyone(204)),
 ]
 
@@ -658,6 +808,16 @@ def _body(kind: str, world, objects) -> dict[str, Any]:
         "sign_routed": {"document_ids": [objects["routed"]]},
         "authorize": {"method": "pin", "code": "123456"},
         "refuse": {"reason": "Gửi nhầm cơ quan."},
+        "directory_entry": {
+            "code": "000.00.00.G12",
+            "code_qd20": "G12",
+            "name": "Bộ Tài chính",
+            "reach": "axis",
+        },
+        "directory_patch": {"telephone": "024 2220 2828"},
+        "recall": {"reason": "Văn bản có sai sót."},
+        "replace": {"replaces_document_id": objects["sent"], "reason": "Thay thế"},
+        "received_register": {},
         "doc_patch": {"subject": "Trích yếu đã sửa"},
         "participant": {"user_id": world["specialist_vx"].id},
         "route": {"steps": standard_route(world)},

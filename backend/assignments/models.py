@@ -26,6 +26,7 @@ class AssignmentState(StrEnum):
     NEW = "new"  # giao, not started
     IN_PROGRESS = "in_progress"  # đang xử lý
     COMPLETED = "completed"  # hoàn thành (FYI: đã xem)
+    WITHDRAWN = "withdrawn"  # the document was recalled by its sender (exchange)
 
 
 OPEN_STATES = (AssignmentState.NEW, AssignmentState.IN_PROGRESS)
@@ -103,7 +104,7 @@ class Assignment(Base):
 
     @property
     def is_open(self) -> bool:
-        return self.state != AssignmentState.COMPLETED
+        return self.state in OPEN_STATES
 
     def timeliness_at(self, now: datetime) -> str:
         """on_time | late: completed before the deadline's end, or still within it."""

@@ -33,6 +33,7 @@ from sqlalchemy import ColumnElement, and_, exists, false, or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.audit import service as audit
+from backend.core import events
 from backend.core.db import atomic, session
 from backend.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
 from backend.core.http import check_if_match
@@ -487,6 +488,7 @@ def assign(
                 ],
             },
         )
+        events.assignment_changed.send(created[0], change="assigned", document_done=False)
         documents.touch(document)
     return document_assignments(actor, document_id)
 
@@ -598,6 +600,7 @@ def _start(assignment: Assignment, now: datetime) -> None:
     if assignment.state == AssignmentState.NEW:
         assignment.state = AssignmentState.IN_PROGRESS
         assignment.started_at = now
+        events.assignment_changed.send(assignment, change="started", document_done=False)
 
 
 def _workable(actor: User, assignment_id: int, verb: str) -> Assignment:
@@ -945,6 +948,9 @@ def complete(
                 organisation_id=document.organisation_id,
                 data={"assignment_id": assignment.id, "timeliness": timeliness},
             )
+        events.assignment_changed.send(
+            assignment, change="completed", document_done=processing_done
+        )
         late = " (quá hạn)" if timeliness == "late" else ""
         notifications.notify(
             people,
@@ -984,6 +990,45 @@ def acknowledge(actor: User, assignment_id: int) -> Node:
                 data={"document_id": assignment.document_id},
             )
     return get_assignment(actor, assignment_id)
+
+
+def withdraw_document(document_id: int, reason: str) -> int:
+    """The document was recalled by its sender: its open assignments end, marked
+    ``withdrawn`` (out of the work lists and the reports), and whoever answers for them is
+    told. Inside the caller's transaction; returns how many were withdrawn."""
+    s = session()
+    now = utcnow()
+    rows = list(
+        s.scalars(
+            select(Assignment).where(
+                Assignment.document_id == document_id, Assignment.state.in_(OPEN_STATES)
+            )
+        )
+    )
+    people: set[int] = set()
+    for assignment in rows:
+        people.update(_handlers(assignment))
+        assignment.state = AssignmentState.WITHDRAWN
+        assignment.result = reason
+        assignment.updated_at = now
+    if rows:
+        s.flush()
+        document = s.get(Document, document_id)
+        notifications.notify(
+            people,
+            "assignment.withdrawn",
+            f"Văn bản đã bị thu hồi, dừng xử lý: {_title(document)}",
+            body=reason,
+            document_id=document_id,
+        )
+        audit.record(
+            "assignment.withdrawn",
+            "document",
+            document_id,
+            organisation_id=document.organisation_id,
+            data={"assignments": [a.id for a in rows], "reason": reason},
+        )
+    return len(rows)
 
 
 # -- reminders --------------------------------------------------------------------------------

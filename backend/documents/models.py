@@ -55,6 +55,7 @@ class DocumentStatus(StrEnum):
     ISSUED = "issued"  # đã ban hành: numbered
     REGISTERED = "registered"  # incoming, in the register
     REFUSED = "refused"  # incoming, refused by the clerk (with the reason)
+    WITHDRAWN = "withdrawn"  # incoming, recalled or replaced by its sender (exchange)
 
 
 class Secrecy(StrEnum):

@@ -657,3 +657,112 @@ def page_image(
             headers={"Retry-After": "2"},
         ) from exc
     return image, f"{file.blob_sha256[:16]}-{page}-{pixels}"
+
+
+# -- documents that arrive from elsewhere (the exchange) -----------------------------------
+
+
+@dataclass
+class StoredFileRef:
+    """A file already in the blob store (received from another agency, or shared with
+    another organisation of this installation)."""
+
+    kind: str  # main | attachment
+    filename: str
+    content_type: str
+    sha256: str
+    size: int
+    page_count: int | None = None
+    text: str | None = None  # of a PDF, for the search index
+
+
+def _write_stored_version(
+    document: Document, number: int, created_by_id: int, files: list[StoredFileRef], note: str
+) -> DocumentVersion:
+    s = session()
+    version = DocumentVersion(
+        document_id=document.id, number=number, note=note, created_by_id=created_by_id
+    )
+    s.add(version)
+    s.flush()
+    for position, f in enumerate(files):
+        _insert_blob_if_missing(f.sha256, f.size)
+        if f.text is not None:
+            store_blob_text(s, f.sha256, f.text)
+        s.add(
+            DocumentFile(
+                version_id=version.id,
+                kind=f.kind,
+                position=position,
+                filename=clean_filename(f.filename),
+                content_type=f.content_type,
+                blob_sha256=f.sha256,
+                size=f.size,
+                page_count=f.page_count,
+            )
+        )
+    s.flush()
+    return version
+
+
+def create_received(
+    organisation_id: int,
+    *,
+    created_by_id: int,
+    document_type_id: int,
+    subject: str,
+    urgency: str,
+    secrecy: str,
+    due_date: date | None,
+    files: list[StoredFileRef],
+    readers: list[tuple[int, str]],
+    note: str,
+) -> Document:
+    """An incoming document (not yet registered) made from stored files, readable by
+    ``readers`` (user id, participant role). Inside the caller's transaction."""
+    s = session()
+    document = Document(
+        organisation_id=organisation_id,
+        unit_id=None,
+        direction=Direction.INCOMING,
+        document_type_id=document_type_id,
+        subject=subject[:500],
+        urgency=urgency,
+        urgency_rank=URGENCY_RANK[Urgency(urgency)],
+        secrecy=secrecy,
+        due_date=due_date,
+        created_by_id=created_by_id,
+    )
+    s.add(document)
+    s.flush()
+    for user_id, role in dict.fromkeys(readers):
+        ensure_participant(document, user_id, role)
+    version = _write_stored_version(document, 1, created_by_id, files, note)
+    audit.record(
+        "document.received",
+        "document",
+        document.id,
+        organisation_id=organisation_id,
+        data={"subject": document.subject, "files": [f.blob_sha256 for f in version.files]},
+    )
+    return document
+
+
+def add_received_version(
+    document: Document, created_by_id: int, files: list[StoredFileRef], note: str
+) -> DocumentVersion:
+    """The sender's update of a received document, as its next version (inside the
+    caller's transaction, the document locked)."""
+    number = document.current_version + 1
+    version = _write_stored_version(document, number, created_by_id, files, note)
+    document.current_version = number
+    document.updated_at = utcnow()
+    _save(document)
+    audit.record(
+        "document.version_added",
+        "document",
+        document.id,
+        organisation_id=document.organisation_id,
+        data={"version": number, "files": [f.blob_sha256 for f in version.files], "note": note},
+    )
+    return version

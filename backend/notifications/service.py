@@ -70,6 +70,12 @@ KINDS = [
     "assignment.completed",
     "assignment.due_soon",
     "assignment.overdue",
+    "assignment.withdrawn",
+    "exchange.received",
+    "exchange.refused",
+    "exchange.status",
+    "exchange.failed",
+    "exchange.change_requested",
 ]
 
 

@@ -113,6 +113,7 @@ def _base(
 ) -> list[ColumnElement[bool]]:
     return [
         Assignment.organisation_id == organisation_id,
+        Assignment.state != AssignmentState.WITHDRAWN,  # recalled documents are not work
         Assignment.created_at >= lo,
         Assignment.created_at < hi,
         Assignment.role.in_(COUNTED_ROLES),

@@ -175,7 +175,11 @@ class Issue(MethodView):
     def post(self, data: dict, document_id: int):
         """Ban hành: number, date and register the signed document (clerk)"""
         details = service.IssueDetails(
-            data["recipients"], data["copies"], data["note"], data["email_recipients"]
+            data["recipients"],
+            data["copies"],
+            data["note"],
+            data["email_recipients"],
+            data["send_to"],
         )
         return _changed(service.issue(current_user(), document_id, if_match_header(), details))
 

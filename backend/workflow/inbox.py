@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, case, exists, false, func, or_, select, tru
 from sqlalchemy.orm import joinedload
 
 from backend.auth.models import Device
+from backend.core import events as domain_events
 from backend.core.db import session
 from backend.core.errors import ValidationFailed
 from backend.core.pagination import Page, decode_cursor, encode_cursor
@@ -669,5 +670,8 @@ def timeline(actor: User, document_id: int) -> list[dict[str, Any]]:
                 },
             )
         )
+    # other domains add theirs (the exchange: each recipient's status history)
+    for _receiver, extra in domain_events.timeline_requested.send(document, actor=actor):
+        events.extend((entry["at"], 3, entry) for entry in extra or [])
     events.sort(key=lambda e: (e[0], e[1]))
     return [e[2] for e in events]

@@ -130,9 +130,19 @@ class EmailRecipientSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
 
 
+class SendToSchema(Schema):
+    """A recipient picked from the directory: an organisation (reached in this installation
+    or over the axis) or an internal unit."""
+
+    directory_id = Integer(load_default=None, allow_none=True)
+    unit_id = Integer(load_default=None, allow_none=True)
+
+
 class IssueSchema(Schema):
     recipients = fields.String(
-        load_default="", validate=validate.Length(max=4000), metadata={"description": "nơi nhận"}
+        load_default="",
+        validate=validate.Length(max=4000),
+        metadata={"description": "nơi nhận reached on paper (free text)"},
     )
     email_recipients = fields.List(
         fields.Nested(EmailRecipientSchema),
@@ -145,6 +155,15 @@ class IssueSchema(Schema):
     )
     copies = Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
+    send_to = fields.List(
+        fields.Nested(SendToSchema),
+        load_default=list,
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "recipients from the directory (GET /api/exchange/directory): "
+            "one delivery each, sent by the worker after the commit"
+        },
+    )
 
 
 class IssuePreviewSchema(Schema):
@@ -301,7 +320,7 @@ class CountsSchema(Schema):
 
 
 class TimelineEventSchema(Schema):
-    kind = fields.String(metadata={"description": "version | action | instruction"})
+    kind = fields.String(metadata={"description": "version | action | instruction | exchange"})
     action = fields.String()
     at = VNDateTime()
     actor = fields.Nested(PersonSchema)
@@ -318,4 +337,10 @@ class TimelineEventSchema(Schema):
             "description": "register and issue events: the register entry (number = số or "
             "số đến, number_symbol, document_date, sender_name, sender_code, recipients, copies)"
         },
+    )
+    recipient = fields.Dict(
+        metadata={"description": "exchange: the recipient {name, code, channel}"}
+    )
+    status_code = fields.String(
+        allow_none=True, metadata={"description": "exchange: edXML status (01–06, 13, 15, 16)"}
     )

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from backend.audit import service as audit
+from backend.core import events
 from backend.core.db import atomic, session
 from backend.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.core.http import check_if_match
@@ -910,6 +911,7 @@ class IssueDetails:
     note: str
     # recipients reached by official e-mail (no exchange endpoint): name + address
     email_recipients: list[dict[str, str]] = field(default_factory=list)
+    send_to: list[dict[str, Any]] = field(default_factory=list)  # from the directory
 
 
 def issue(actor: User, document_id: int, if_match: str | None, details: IssueDetails) -> Document:
@@ -950,6 +952,8 @@ def issue(actor: User, document_id: int, if_match: str | None, details: IssueDet
             comment=details.note,
             data={"number_symbol": entry.number_symbol, "number": entry.number},
         )
+        # the exchange domain creates one delivery per recipient picked from the directory
+        events.document_issued.send(document, actor=actor, send_to=details.send_to)
         documents.touch(document)
     return document
 
@@ -1064,6 +1068,7 @@ def register_incoming(
                 "signatures_valid": report["ok"] if report["signatures"] else None,
             },
         )
+        events.incoming_registered.send(document, actor=actor, entry=entry)
         documents.touch(document)
     return document, entry
 
@@ -1105,6 +1110,7 @@ def refuse_incoming(actor: User, document_id: int, if_match: str | None, reason:
             raise _illegal("refuse", document)
         document.status = DocumentStatus.REFUSED
         _record(document, "refuse", actor, comment=reason)
+        events.incoming_refused.send(document, actor=actor, reason=reason)
         documents.touch(document)
     return document
 
