@@ -1,5 +1,6 @@
 """Commands: ``flask db-upgrade``, ``db-downgrade``, ``seed-demo``, ``demo-accounts``,
-``audit verify``, ``audit anchor``, ``reindex-search``, ``exchange import-directory|dev-axis|poll``."""
+``audit verify``, ``audit anchor``, ``reindex-search``,
+``exchange import-directory|dev-axis|poll``."""
 
 from __future__ import annotations
 

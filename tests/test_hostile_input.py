@@ -289,3 +289,20 @@ def test_a_put_without_a_body_is_a_422(client, world):
     assert assert_problem(r, 422, "body-required")["errors"] == {
         "json": ["Send a JSON object (Content-Type: application/json)."]
     }
+
+
+def test_text_sent_where_a_file_belongs_is_refused_naming_the_field(client, world):
+    """A multipart field that should be a file but arrives as text (schemathesis found
+    it: the version upload answered 500)."""
+    from tests.conftest import etag_of, upload_document
+
+    specialist = world["specialist"]
+    document = upload_document(client, specialist).json["id"]
+    r = client.post(
+        f"/api/documents/{document}/versions",
+        data={"file": "", "attachments": "true"},
+        headers={**specialist.headers, "If-Match": etag_of(client, specialist, document)},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 422, r.json
+    assert {"file", "attachments"} <= set(r.json["errors"])

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.datastructures import FileStorage
 
 from backend.core.timeutil import iso_vn
 
@@ -22,6 +24,16 @@ class Integer(fields.Integer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.validators.insert(0, validate.Range(min=INT_MIN, max=INT_MAX))
+
+
+class File(Upload):
+    """A file part of a multipart body; a text field sent under its name is a 422 naming
+    the field (flask-smorest merges form fields and files into one location)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
+        if not isinstance(value, FileStorage):
+            raise ValidationError("Send a file here, not text.")
+        return super()._deserialize(value, attr, data, **kw)
 
 
 class VNDateTime(fields.DateTime):

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from backend.core.pagination import PageArgsSchema
-from backend.core.schemas import Integer, PageSchema, VNDateTime
+from backend.core.schemas import File, Integer, PageSchema, VNDateTime
 
 from .models import Direction, ParticipantRole, Secrecy, Urgency
 
@@ -35,10 +34,10 @@ class DocumentMetaSchema(Schema):
 
 
 class DocumentFilesSchema(Schema):
-    file = Upload(
+    file = File(
         required=True, metadata={"description": "the main PDF, or a Word draft (.docx, .odt)"}
     )
-    attachments = fields.List(Upload(), load_default=list)
+    attachments = fields.List(File(), load_default=list)
 
 
 class DocumentUploadSchema(DocumentMetaSchema, DocumentFilesSchema):

@@ -4,11 +4,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from backend.auth.guard import current_user
-from backend.core.errors import Forbidden
 from backend.core.http import if_match_header, send_stored_file
 from backend.core.idempotency import idempotent
 from backend.documents.schemas import DocumentSchema
-from backend.org.models import Role
 
 from . import directory, receiving, sending
 from .schemas import (
@@ -232,11 +230,9 @@ class DecideChange(MethodView):
 
 @blp.route("/exchange/poll")
 class Poll(MethodView):
+    @idempotent
     @blp.response(202, PollSchema)
     def post(self):
         """Check the axis now (clerks, administrators): the worker polls after this answer"""
-        actor = current_user()
-        if not {m.role for m in actor.memberships} & {Role.CLERK, Role.ADMIN}:
-            raise Forbidden("Clerks and administrators check the axis.")
-        receiving.enqueue_poll()
+        receiving.poll_now(current_user())
         return {"queued": True}

@@ -201,6 +201,13 @@ def enqueue_poll() -> None:
     current_app.extensions["tasks"].exchange_poll()
 
 
+def poll_now(actor: User) -> None:
+    """Check the axis now (clerks, administrators): the worker polls after the commit."""
+    if not {m.role for m in actor.memberships} & {Role.CLERK, Role.ADMIN}:
+        raise Forbidden("Clerks and administrators check the axis.")
+    enqueue_poll()
+
+
 # -- ingesting -------------------------------------------------------------------------------
 
 _pool: tuple[int, ProcessPoolExecutor] | None = None

@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from backend.core.pagination import PageArgsSchema
-from backend.core.schemas import PageSchema, VNDateTime
+from backend.core.schemas import Integer, PageSchema, VNDateTime
 
 from .models import ChangeState, Reach, ReceivedState
 
@@ -21,7 +21,7 @@ class DirectoryArgsSchema(PageArgsSchema):
 
 
 class DirectoryEntrySchema(Schema):
-    id = fields.Integer(dump_only=True)
+    id = Integer(dump_only=True)
     code = fields.String(
         required=True,
         validate=validate.Length(equal=13),
@@ -34,14 +34,14 @@ class DirectoryEntrySchema(Schema):
         metadata={"description": "QĐ 20/2020 form, level-1 code on the left: H41.18"},
     )
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    parent_id = fields.Integer(load_default=None, allow_none=True)
+    parent_id = Integer(load_default=None, allow_none=True)
     parent_name = fields.Function(lambda e: e.parent.name if e.parent else None, dump_only=True)
     reach = fields.String(
         required=True,
         validate=validate.OneOf(REACHES),
         metadata={"description": "installation (this database) | axis (national axis)"},
     )
-    organisation_id = fields.Integer(load_default=None, allow_none=True)
+    organisation_id = Integer(load_default=None, allow_none=True)
     place = fields.String(load_default="", validate=validate.Length(max=100))
     address = fields.String(load_default="", validate=validate.Length(max=255))
     email = fields.String(load_default="", validate=validate.Length(max=255))
@@ -55,9 +55,9 @@ class DirectoryUpdateSchema(Schema):
     code = fields.String(validate=validate.Length(equal=13))
     code_qd20 = fields.String(allow_none=True, validate=validate.Length(max=35))
     name = fields.String(validate=validate.Length(min=1, max=255))
-    parent_id = fields.Integer(allow_none=True)
+    parent_id = Integer(allow_none=True)
     reach = fields.String(validate=validate.OneOf(REACHES))
-    organisation_id = fields.Integer(allow_none=True)
+    organisation_id = Integer(allow_none=True)
     place = fields.String(validate=validate.Length(max=100))
     address = fields.String(validate=validate.Length(max=255))
     email = fields.String(validate=validate.Length(max=255))
@@ -84,15 +84,15 @@ class HistorySchema(Schema):
 
 
 class RecipientSchema(Schema):
-    directory_id = fields.Integer(allow_none=True)
-    unit_id = fields.Integer(allow_none=True)
+    directory_id = Integer(allow_none=True)
+    unit_id = Integer(allow_none=True)
     code = fields.String()
     name = fields.String()
 
 
 class ExchangeDeliverySchema(Schema):
-    id = fields.Integer()
-    document_id = fields.Integer()
+    id = Integer()
+    document_id = Integer()
     channel = fields.String(metadata={"description": "installation | axis | unit"})
     recipient = fields.Nested(RecipientSchema)
     transport_state = fields.String(metadata={"description": "pending | sent | failed"})
@@ -110,7 +110,7 @@ class ExchangeDeliverySchema(Schema):
 class PickDeliveriesSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     delivery_ids = fields.List(
-        fields.Integer(),
+        Integer(),
         load_default=None,
         allow_none=True,
         metadata={"description": "some recipients only (default: all)"},
@@ -118,12 +118,12 @@ class PickDeliveriesSchema(Schema):
 
 
 class ReplaceSchema(Schema):
-    replaces_document_id = fields.Integer(required=True)
+    replaces_document_id = Integer(required=True)
     reason = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
 class SentArgsSchema(PageArgsSchema):
-    organisation_id = fields.Integer(required=True)
+    organisation_id = Integer(required=True)
     state = fields.String(
         load_default=None,
         validate=validate.OneOf(["not_received", "refused", "failed"]),
@@ -135,7 +135,7 @@ class SentArgsSchema(PageArgsSchema):
 
 
 class SentDocumentSchema(Schema):
-    document_id = fields.Integer()
+    document_id = Integer()
     number_symbol = fields.String(allow_none=True)
     subject = fields.String()
     issued_at = VNDateTime()
@@ -151,7 +151,7 @@ class SentPageSchema(PageSchema):
 
 
 class ReceivedArgsSchema(PageArgsSchema):
-    organisation_id = fields.Integer(load_default=None)
+    organisation_id = Integer(load_default=None)
     state = fields.String(
         load_default="waiting",
         validate=validate.OneOf(RECEIVED_STATES),
@@ -172,15 +172,15 @@ class ReceivedFileSchema(Schema):
     filename = fields.String()
     content_type = fields.String()
     sha256 = fields.String()
-    size = fields.Integer()
-    page_count = fields.Integer(allow_none=True)
+    size = Integer()
+    page_count = Integer(allow_none=True)
 
 
 class ChangeSchema(Schema):
-    id = fields.Integer()
-    received_id = fields.Integer()
+    id = Integer()
+    received_id = Integer()
     kind = fields.String(metadata={"description": "recall | update | replace"})
-    package_id = fields.Integer(allow_none=True)
+    package_id = Integer(allow_none=True)
     reason = fields.String()
     state = fields.String()
     decision_note = fields.String()
@@ -189,14 +189,12 @@ class ChangeSchema(Schema):
 
 
 class ReceivedSchema(Schema):
-    id = fields.Integer()
-    organisation_id = fields.Integer()
+    id = Integer()
+    organisation_id = Integer()
     channel = fields.String()
     state = fields.String()
-    business_type = fields.Integer(
-        metadata={"description": "0 new, 1 recall, 2 update, 3 replacement"}
-    )
-    document_id = fields.Integer(
+    business_type = Integer(metadata={"description": "0 new, 1 recall, 2 update, 3 replacement"})
+    document_id = Integer(
         allow_none=True, metadata={"description": "the incoming document (files, timeline)"}
     )
     sender = fields.Nested(SenderSchema)
@@ -211,7 +209,7 @@ class ReceivedSchema(Schema):
     signatures_ok = fields.Boolean(
         allow_none=True, metadata={"description": "null: no signature at all"}
     )
-    duplicate_of_id = fields.Integer(allow_none=True)
+    duplicate_of_id = Integer(allow_none=True)
     duplicate_reasons = fields.List(fields.String())
     reason = fields.String(metadata={"description": "why it was refused or rejected"})
     received_at = VNDateTime()
@@ -234,7 +232,7 @@ class ReceivedRegisterSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=2000))
     accept_duplicate = fields.Boolean(load_default=False)
     accept_invalid_signature = fields.Boolean(load_default=False)
-    send_to_user_id = fields.Integer(load_default=None, allow_none=True)
+    send_to_user_id = Integer(load_default=None, allow_none=True)
 
 
 class ReceivedRefuseSchema(Schema):
@@ -242,7 +240,7 @@ class ReceivedRefuseSchema(Schema):
 
 
 class ChangeArgsSchema(Schema):
-    organisation_id = fields.Integer(load_default=None)
+    organisation_id = Integer(load_default=None)
     state = fields.String(
         load_default=None, validate=validate.OneOf([s.value for s in ChangeState])
     )
@@ -263,13 +261,13 @@ class DecideSchema(Schema):
 
 
 class ReceivedCountsArgsSchema(Schema):
-    organisation_id = fields.Integer(load_default=None)
+    organisation_id = Integer(load_default=None)
 
 
 class ReceivedCountsSchema(Schema):
-    waiting = fields.Integer()
-    rejected = fields.Integer()
-    changes_pending = fields.Integer()
+    waiting = Integer()
+    rejected = Integer()
+    changes_pending = Integer()
 
 
 class PollSchema(Schema):
